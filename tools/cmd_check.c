@@ -149,6 +149,43 @@ static void check_name(const struct fz_blmap *m, const char *s, size_t len,
 	res->verdict = fz_blmap_lookup(m, res->name, nlen, &res->info);
 }
 
+/*
+ * URL rules hold paths as a browser sends them: bytes >= 0x80 percent-encoded
+ * (as the URL parsers store them). Encode a path typed with raw UTF-8 the
+ * same way before the lookup.
+ */
+static enum fz_verdict lookup_url_encoded(const struct fz_blmap *m, const char *host,
+					  size_t host_len, const char *path, size_t path_len,
+					  struct fz_match_info *info)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	enum fz_verdict v;
+	size_t i, n = 0;
+	char *buf;
+
+	for (i = 0; i < path_len && (unsigned char)path[i] < 0x80; i++)
+		;
+	if (i == path_len)
+		return fz_blmap_lookup_url(m, host, host_len, path, path_len, info);
+	buf = malloc(3 * path_len);
+	if (!buf)
+		return fz_blmap_lookup_url(m, host, host_len, path, path_len, info);
+	for (i = 0; i < path_len; i++) {
+		unsigned char c = (unsigned char)path[i];
+
+		if (c < 0x80) {
+			buf[n++] = (char)c;
+		} else {
+			buf[n++] = '%';
+			buf[n++] = hex[c >> 4];
+			buf[n++] = hex[c & 15];
+		}
+	}
+	v = fz_blmap_lookup_url(m, host, host_len, buf, n, info);
+	free(buf);
+	return v;
+}
+
 /* URL: a blocking rule of any kind wins; then an allowing one; URL rules before name rules. */
 static void check_url(const struct fz_blmap *m, const char *s, size_t len, struct check_result *res)
 {
@@ -173,7 +210,7 @@ static void check_url(const struct fz_blmap *m, const char *s, size_t len, struc
 		res->error = fz_name_strerror(st);
 		return;
 	}
-	v_url = fz_blmap_lookup_url(m, res->name, nlen, u.path, u.path_len, &by_url);
+	v_url = lookup_url_encoded(m, res->name, nlen, u.path, u.path_len, &by_url);
 	v_name = fz_blmap_lookup(m, res->name, nlen, &by_name);
 	if (v_url == FZ_VERDICT_BLOCK ||
 	    (v_url == FZ_VERDICT_ALLOW && v_name != FZ_VERDICT_BLOCK)) {

@@ -162,7 +162,7 @@ has "$C" 'format=adblock \(detected\) category=fraud .* accepted=4 .* skipped=[1
 has "$C" 'scam\.adblock:[0-9]+: .*##\.fake-testimonials'
 has "$C" 'format=rpz \(detected\) category=malware '
 has "$C" '^feed apps from .*/apps\.urls$'
-has "$C" 'format=urls \(detected\) category=malware .* accepted=5 '
+has "$C" 'format=urls \(detected\) category=malware .* accepted=6 '
 has "$C" '^feed urlhaus-style\.csv from '
 has "$C" 'format=csv \(detected\) category=malware .* accepted=3 '
 has "$C" '^feed local-allow from .*/allow\.txt \(local allowlist\)$'
@@ -221,6 +221,11 @@ verdict http://apps.example-cdn.test/download/fake-wallet/setup.apk block
 verdict http://apps.example-cdn.test/download/other.apk none
 verdict http://apps.example-cdn.test/download/fake-bank.apk.old none
 verdict apps.example-cdn.test none
+# a path with UTF-8: typed raw or percent-encoded as a browser sends it
+verdict 'http://apps.example-cdn.test/下载/安全助手.apk' block \
+	'rule=apps\.example-cdn\.test/%E4%B8%8B%E8%BD%BD/%E5%AE%89%E5%85%A8%E5%8A%A9%E6%89%8B\.apk '
+verdict 'http://apps.example-cdn.test/%E4%B8%8B%E8%BD%BD/%E5%AE%89%E5%85%A8%E5%8A%A9%E6%89%8B.apk?v=2' block
+verdict 'http://apps.example-cdn.test/下载/other.apk' none
 verdict http://quick-loan.test/apply block
 verdict http://quick-loan.test/application none
 verdict http://invoice-viewer.test/doc/invoice.exe block 'feeds=urlhaus-style\.csv'
