@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Fuzz target: fz_url_split(). The host points inside the input, the path
+ * inside the input too (or is the one-byte "/" when the URL has none),
+ * starts with '/', and never carries the fragment.
+ */
+#include <string.h>
+
+#include "fuzz_common.h"
+#include "fz_name.h"
+#include "fz_url.h"
+
+static bool inside(const char *s, size_t len, const char *p, size_t plen)
+{
+	return p >= s && p <= s + len && plen <= (size_t)(s + len - p);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *s = (const char *)data;
+	struct fz_url u;
+	int st;
+
+	memset(&u, 0, sizeof(u));
+	st = fz_url_split(s, size, &u);
+	FZ_FUZZ_CHECK(st >= FZ_URL_OK && st < FZ_URL_STATUS_COUNT);
+	FZ_FUZZ_CHECK(fz_url_strerror(st) != NULL);
+	if (st != FZ_URL_OK)
+		return 0;
+
+	FZ_FUZZ_CHECK(u.host != NULL && u.host_len >= 1);
+	FZ_FUZZ_CHECK(inside(s, size, u.host, u.host_len));
+	FZ_FUZZ_CHECK(u.path != NULL && u.path_len >= 1 && u.path[0] == '/');
+	FZ_FUZZ_CHECK(inside(s, size, u.path, u.path_len) || u.path_len == 1);
+	FZ_FUZZ_CHECK(memchr(u.path, '#', u.path_len) == NULL);
+	FZ_FUZZ_CHECK(memchr(u.host, '/', u.host_len) == NULL);
+	/* Host and path do not overlap; the path comes after the host. */
+	if (inside(s, size, u.path, u.path_len))
+		FZ_FUZZ_CHECK(u.path >= u.host + u.host_len);
+
+	/* Whatever came out can go through the normalizer. */
+	{
+		char out[FZ_NAME_BUF];
+		size_t out_len;
+		bool wild;
+
+		(void)fz_name_normalize(u.host, u.host_len, 0, out, &out_len, &wild);
+	}
+	return 0;
+}
