@@ -121,6 +121,11 @@ static const char *input_source(const char *path)
 	return strcmp(path, "-") == 0 ? "stdin" : path;
 }
 
+static const char *input_feed_name(const struct compile_input *in)
+{
+	return in->name ? in->name : input_basename(in->path);
+}
+
 static int parse_match(const char *s)
 {
 	if (strcmp(s, "default") == 0)
@@ -347,7 +352,7 @@ static int compile_one(struct fz_blwriter *w, const struct compile_input *in,
 	    .max_problems = a->verbose ? 1000 : (a->show_problems ? a->show_problems : 1),
 	};
 	struct fz_parse_result res;
-	const char *name = in->name ? in->name : input_basename(in->path);
+	const char *name = input_feed_name(in);
 	const char *source = input_source(in->path);
 	uint8_t *data = NULL;
 	size_t len = 0;
@@ -429,6 +434,23 @@ static void print_write_report(const char *output, const struct fz_blwriter_stat
 	       (unsigned long long)s->shadowed, s->reseeds, (unsigned long long)s->index_bytes);
 }
 
+/* Feed names tell feeds apart in `check` and `info`: say when two are the same. */
+static void warn_duplicate_names(const struct compile_args *a)
+{
+	for (size_t i = 0; i < a->n_inputs; i++) {
+		const char *name = input_feed_name(&a->inputs[i]);
+		bool dup = strcmp(name, "local-allow") == 0 || strcmp(name, "local-block") == 0;
+
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = strcmp(name, input_feed_name(&a->inputs[j])) == 0;
+		if (dup)
+			fprintf(stderr,
+				"fangzha compile: warning: feed name '%s' (%s) is used twice; "
+				"--name tells feeds apart\n",
+				name, input_source(a->inputs[i].path));
+	}
+}
+
 static int compile_run(const struct compile_args *a)
 {
 	struct compile_totals t = {0};
@@ -438,6 +460,7 @@ static int compile_run(const struct compile_args *a)
 	double start = fz_cli_now();
 	int r, ret = FZ_EXIT_FAIL;
 
+	warn_duplicate_names(a);
 	r = fz_blwriter_new(&w);
 	if (r < 0) {
 		fprintf(stderr, "fangzha compile: %s\n", strerror(-r));

@@ -377,6 +377,9 @@ has "$TMP/out" 'format=domains \(given\) '
 BL=$TMP/sub.fzb
 verdict a.mail-login-verify.test block
 BL=$BL_SAVE
+# two feeds with one name: written, with a warning
+run 0 "$FZ" compile -o "$TMP/dup.fzb" "$ST/fraud.hosts" "$ST/fraud.hosts"
+has "$TMP/err" "warning: feed name 'fraud\.hosts' .* is used twice"
 # a feed from standard input
 run 0 "$FZ" compile -o "$TMP/stdin.fzb" - <"$ST/fraud.hosts"
 has "$TMP/out" '^feed stdin from stdin$'
