@@ -87,9 +87,9 @@ static int dom_line(struct fz_parse_result *r, const struct fz_parse_opts *o, ui
 	fz_trim(&rest, &rest_len);
 	if (rest_len > 0 && rest[0] != '#' && rest[0] != '!') {
 		const char *reason = fz_name_is_ip_literal(line, n) || (n == 1 && line[0] == '0')
-					     ? "domains: an address followed by names: a hosts "
-					       "line in a domain list (use format hosts)"
-					     : "domains: more than one field on the line";
+					 ? "domains: an address followed by names: a hosts "
+					   "line in a domain list (use format hosts)"
+					 : "domains: more than one field on the line";
 		return fz_parse_problem(r, lineno, FZ_PROBLEM_REJECTED, reason, text, text_len);
 	}
 

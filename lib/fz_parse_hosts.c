@@ -124,10 +124,10 @@ static int hosts_line(struct fz_parse_result *r, const struct fz_parse_opts *o, 
 						"hosts: the first field is not an IP address", text,
 						text_len);
 		if (fz_name_is_local_alias(tok, tok_len))
-			return fz_parse_problem(
-				r, lineno, FZ_PROBLEM_SKIPPED,
-				"hosts: a name the machine uses for itself (localhost, ...) is never blocked",
-				text, text_len);
+			return fz_parse_problem(r, lineno, FZ_PROBLEM_SKIPPED,
+						"hosts: a name the machine uses for itself "
+						"(localhost, ...) is never blocked",
+						text, text_len);
 		if (!hosts_is_bare_domain(tok, tok_len))
 			return fz_parse_problem(r, lineno, FZ_PROBLEM_REJECTED,
 						"hosts: a single word that is neither an address "
@@ -141,10 +141,10 @@ static int hosts_line(struct fz_parse_result *r, const struct fz_parse_opts *o, 
 	while (hosts_token(&p, end, &tok, &tok_len)) {
 		any = true;
 		if (fz_name_is_local_alias(tok, tok_len)) {
-			rc = fz_parse_problem(
-				r, lineno, FZ_PROBLEM_SKIPPED,
-				"hosts: a name the machine uses for itself (localhost, ...) is never blocked",
-				tok, tok_len);
+			rc = fz_parse_problem(r, lineno, FZ_PROBLEM_SKIPPED,
+					      "hosts: a name the machine uses for itself "
+					      "(localhost, ...) is never blocked",
+					      tok, tok_len);
 		} else {
 			rc = fz_parse_add_name(r, o, lineno, tok, tok_len, false, FZ_ACTION_BLOCK,
 					       FZ_MATCH_EXACT, FZ_POLICY_DEFAULT);
@@ -154,7 +154,8 @@ static int hosts_line(struct fz_parse_result *r, const struct fz_parse_opts *o, 
 	}
 	if (!any)
 		return fz_parse_problem(r, lineno, FZ_PROBLEM_REJECTED,
-					"hosts: an address with no host name after it", text, text_len);
+					"hosts: an address with no host name after it", text,
+					text_len);
 	return 0;
 }
 
