@@ -288,3 +288,13 @@ int fz_cli_bad_option(const char *cmd, int c, char **argv)
 		return fz_cli_usage_error(cmd, "unknown option '-%c'", optopt);
 	return fz_cli_usage_error(cmd, "unknown option '%s'", arg);
 }
+
+void fz_cli_print_lib_error(const char *cmd, const char *what, const char *err, int r)
+{
+	if (!err || !*err)
+		fprintf(stderr, "fangzha %s: %s: %s\n", cmd, what, strerror(-r));
+	else if (strstr(err, what))
+		fprintf(stderr, "fangzha %s: %s\n", cmd, err);
+	else
+		fprintf(stderr, "fangzha %s: %s: %s\n", cmd, what, err);
+}

@@ -464,8 +464,7 @@ int fz_cmd_check(int argc, char **argv)
 
 	r = fz_blocklist_open(a.blocklist, &bl, err, sizeof(err));
 	if (r < 0) {
-		fprintf(stderr, "fangzha check: %s: %s\n", a.blocklist,
-			err[0] ? err : strerror(-r));
+		fz_cli_print_lib_error(CMD, a.blocklist, err, r);
 		return FZ_EXIT_FAIL;
 	}
 	m = fz_blocklist_current(bl);

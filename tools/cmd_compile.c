@@ -494,8 +494,7 @@ static int compile_run(const struct compile_args *a)
 	}
 	r = fz_blwriter_write(w, a->output, &a->wopts, &stats, err, sizeof(err));
 	if (r < 0) {
-		fprintf(stderr, "fangzha compile: cannot write %s: %s\n", a->output,
-			err[0] ? err : strerror(-r));
+		fz_cli_print_lib_error(CMD, a->output, err, r);
 		goto out;
 	}
 	print_write_report(a->output, &stats, fz_cli_now() - start);

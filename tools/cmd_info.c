@@ -157,7 +157,7 @@ int fz_cmd_info(int argc, char **argv)
 
 	r = fz_blocklist_open(path, &bl, err, sizeof(err));
 	if (r < 0) {
-		fprintf(stderr, "fangzha info: %s: %s\n", path, err[0] ? err : strerror(-r));
+		fz_cli_print_lib_error(CMD, path, err, r);
 		return FZ_EXIT_FAIL;
 	}
 	m = fz_blocklist_current(bl);

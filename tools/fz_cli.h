@@ -36,6 +36,13 @@ int fz_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((for
 int fz_cli_bad_option(const char *cmd, int c, char **argv);
 
 /*
+ * "fangzha CMD: WHAT: reason" on stderr, with the library's error sentence
+ * `err` when there is one (it often names the file already: then WHAT is
+ * not repeated), else strerror(-r).
+ */
+void fz_cli_print_lib_error(const char *cmd, const char *what, const char *err, int r);
+
+/*
  * Read a whole file ("-" is standard input) of at most `cap` bytes into a
  * new buffer (free()). Returns 0, -EFBIG when it is larger than `cap`, or
  * another negative errno.

@@ -341,7 +341,7 @@ checks=$((checks + 1))
 cmp -s "$BL" "$TMP/before.fzb" || fail "a compile of a directory changed the output"
 # cannot write: the directory does not exist
 run 1 "$FZ" compile -o "$TMP/no/such/dir/out.fzb" "$ST/fraud.hosts"
-has "$TMP/err" 'cannot write'
+has "$TMP/err" '^fangzha compile: .*no/such/dir/out\.fzb'
 # some inputs unreadable: written without them, exit 3
 run 3 "$FZ" compile -o "$TMP/partial.fzb" "$ST/fraud.hosts" "$TMP/missing.hosts"
 has "$TMP/out" '^total inputs=2 read=1 unreadable=1 '
