@@ -278,8 +278,10 @@ static void print_problems(const char *path, const struct fz_parse_result *res,
 	}
 	if (total > shown) {
 		printf("  ... %zu more problem%s", total - shown, total - shown == 1 ? "" : "s");
-		if (shown < res->n_problems)
-			printf(" (-v lists %zu)", res->n_problems);
+		if (!a->verbose)
+			fputs(" (-v lists up to 1000)", stdout);
+		else
+			fputs(" (counted, not kept)", stdout);
 		putchar('\n');
 	}
 }
