@@ -266,9 +266,10 @@ static int validate(struct fz_blmap *m, char *errbuf, size_t errlen)
 			len, (unsigned long long)h->file_size);
 		return -EBADMSG;
 	}
-	const struct fz_bl_trailer *t =
-	    (const struct fz_bl_trailer *)(d + len - sizeof(struct fz_bl_trailer));
-	if (t->file_size != len || memcmp(t->magic, FZ_BL_END_MAGIC, 8) != 0) {
+	/* The trailer may sit anywhere in a foreign file: copy, don't cast. */
+	struct fz_bl_trailer t;
+	memcpy(&t, d + len - sizeof(t), sizeof(t));
+	if (t.file_size != len || memcmp(t.magic, FZ_BL_END_MAGIC, 8) != 0) {
 		set_err(errbuf, errlen, "bad trailer (truncated or overwritten file)");
 		return -EBADMSG;
 	}
