@@ -33,8 +33,7 @@
 
 static bool url_bad_char(unsigned char c)
 {
-	return c <= 0x20 || c == 0x7f || c == '"' || c == '<' || c == '>' || c == '`' ||
-	       c == '\\';
+	return c <= 0x20 || c == 0x7f || c == '"' || c == '<' || c == '>' || c == '`' || c == '\\';
 }
 
 static unsigned char lower(unsigned char c)
