@@ -25,9 +25,10 @@ static const char check_help[] =
     "\n"
     "Look each input up in the blocklist FILE and print one line per input:\n"
     "  block|allow|none  INPUT  [name=NORMALIZED] [rule=RULE category=C feeds=F,...]\n"
-    "An input is a domain name (any case, U-labels or A-labels), a URL\n"
-    "(http://host/path: URL rules, the host's name rules and, for an address\n"
-    "host, address rules; any block wins), or an IPv4/IPv6 address.\n"
+    "An input is a domain name (any case, U-labels or A-labels); a URL, that is\n"
+    "anything with a '/' or a port (http://host/path, host/path, host:port:\n"
+    "URL rules, the host's name rules and, for an address host, address rules;\n"
+    "any block wins); or an IPv4/IPv6 address (IPv6 with or without brackets).\n"
     "\n"
     "Options:\n"
     "  -b, --blocklist FILE   the blocklist file (required)\n"
@@ -222,27 +223,41 @@ static void check_url(const struct fz_blmap *m, const char *s, size_t len, struc
 	}
 }
 
-static bool looks_like_url(const char *s, size_t len)
+enum input_kind { INPUT_NAME, INPUT_URL, INPUT_IP };
+
+/*
+ * What an input is: a URL when it has a path or scheme ("http://h/p",
+ * "h/p") or a port ("h:8080", "192.0.2.1:80", "[2001:db8::1]:443"); an
+ * address when it is one (bracketed IPv6 included); else a name.
+ */
+static enum input_kind classify(const char *s, size_t len)
 {
-	for (size_t i = 0; i + 2 < len; i++)
-		if (s[i] == ':' && s[i + 1] == '/' && s[i + 2] == '/')
-			return true;
-	return memchr(s, '/', len) != NULL;
+	if (memchr(s, '/', len))
+		return INPUT_URL;
+	if (len >= 2 && s[0] == '[')
+		return s[len - 1] == ']' ? INPUT_IP : INPUT_URL;
+	if (fz_name_is_ip_literal(s, len))
+		return INPUT_IP;
+	return memchr(s, ':', len) ? INPUT_URL : INPUT_NAME;
 }
 
 static void check_one(const struct fz_blmap *m, const char *s, size_t len, struct check_result *res)
 {
 	memset(res, 0, sizeof(*res));
 	res->verdict = FZ_VERDICT_NONE;
-	if (looks_like_url(s, len)) {
+	switch (classify(s, len)) {
+	case INPUT_URL:
 		res->kind = "url";
 		check_url(m, s, len, res);
-	} else if ((len && s[0] == '[') || fz_name_is_ip_literal(s, len)) {
+		break;
+	case INPUT_IP:
 		res->kind = "ip";
 		check_address(m, s, len, res);
-	} else {
+		break;
+	default:
 		res->kind = "name";
 		check_name(m, s, len, res);
+		break;
 	}
 	if (res->verdict != FZ_VERDICT_BLOCK && res->verdict != FZ_VERDICT_ALLOW)
 		res->verdict = FZ_VERDICT_NONE;

@@ -240,6 +240,10 @@ verdict 198.51.100.200 block 'feeds=urlhaus-style\.csv'
 verdict 2001:db8::bad block
 verdict '[2001:db8::bad]' block
 verdict 2001:db8::bae none
+verdict http://198.51.100.23 block
+verdict 198.51.100.23:8080 block
+verdict '[2001:db8::bad]:443' block
+verdict fake-bank-login.test:8443 block 'name=fake-bank-login\.test '
 verdict 203.0.113.5 block 'rule=203\.0\.113\.0/24 '
 verdict 203.0.113.254 block
 verdict 203.0.114.1 none
