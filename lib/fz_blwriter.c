@@ -940,7 +940,9 @@ static int build_urls(struct build *b, uint64_t **ret_keys, struct fz_bl_meta **
 			const struct wurl *u = &w->urls.v[hx[j].idx];
 			if (u->host_len != f->host_len || u->path_len != f->path_len ||
 			    memcmp(w->arena + u->host_off, w->arena + f->host_off, f->host_len) ||
-			    memcmp(w->arena + u->path_off, w->arena + f->path_off, f->path_len)) {
+			    /* paths match case-insensitively, as adblock's do: one rule */
+			    strncasecmp(w->arena + u->path_off, w->arena + f->path_off,
+					f->path_len)) {
 				rc = -EAGAIN;
 				goto fail;
 			}
