@@ -449,13 +449,22 @@ static int ab_line(struct fz_parse_result *r, const struct fz_parse_opts *o, uin
 	if (host_len == 0)
 		return AB_PROBLEM(FZ_PROBLEM_REJECTED, "adblock: a rule with no host name");
 
-	/* "*." at the start means the subtree below; any other '*' is a pattern. */
+	/*
+	 * "*." at the start means the names below; we block the subtree, the
+	 * name itself included (slightly more than the rule says). An allow
+	 * rule is never widened: "@@||*.name^" is skipped. Any other '*' is
+	 * a pattern.
+	 */
 	size_t star_from = ab_starts(host, host_len, "*.") ? 1 : 0;
 	if (memchr(host + star_from, '*', host_len - star_from))
 		return AB_PROBLEM(
 		    FZ_PROBLEM_SKIPPED,
 		    "adblock: a wildcard (*) inside the host name cannot be expressed "
 		    "as a DNS rule");
+	if (star_from && action == FZ_ACTION_ALLOW)
+		return AB_PROBLEM(FZ_PROBLEM_SKIPPED,
+				  "adblock: an exception for subdomains only (@@||*.name^) would "
+				  "also allow the name itself");
 
 	if (tail_len > 0 && tail[0] == ':') {
 		size_t i = 1;

@@ -280,10 +280,11 @@ static void test_inexpressible_and_malformed(void)
 			"example.com^\n"
 			"https://unanchored.example/x\n"
 			"||a.example|b\n"
-			"||*.star.example/path^\n",
+			"||*.star.example/path^\n"
+			"@@||*.star.example^\n",
 			&r),
 		  0);
-	check_counts(&r, 0, 0, 6, 8);
+	check_counts(&r, 0, 0, 6, 9);
 	check_problem(&r, 1, FZ_PROBLEM_SKIPPED, "exception for a URL path", NULL);
 	check_problem(&r, 2, FZ_PROBLEM_SKIPPED, "exception for a URL path", NULL);
 	check_problem(&r, 3, FZ_PROBLEM_SKIPPED, "one port", NULL);
@@ -298,6 +299,8 @@ static void test_inexpressible_and_malformed(void)
 	check_problem(&r, 12, FZ_PROBLEM_SKIPPED, "without || or |", NULL);
 	check_problem(&r, 13, FZ_PROBLEM_REJECTED, "unexpected text after the host", NULL);
 	check_problem(&r, 14, FZ_PROBLEM_SKIPPED, "wildcard host", NULL);
+	check_problem(&r, 15, FZ_PROBLEM_SKIPPED, "also allow the name itself",
+		      "@@||*.star.example^");
 	for (size_t i = 0; i < r.n_problems; i++)
 		CHECK(r.problems[i].reason && strlen(r.problems[i].reason) > 8);
 	fz_parse_result_free(&r);
