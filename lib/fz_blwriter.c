@@ -192,7 +192,12 @@ static int add_name(struct fz_blwriter *w, int feed, const char *name, size_t le
 int fz_blwriter_add_name(struct fz_blwriter *w, int feed, const char *name, size_t len,
 			 enum fz_action action, enum fz_match match, enum fz_policy policy)
 {
-	return add_name(w, feed, name, len, action, match, policy, NULL, 0);
+	/* Parsed rules are normalized already; names from elsewhere are checked here. */
+	char norm[FZ_NAME_BUF];
+	size_t nlen;
+	if (fz_name_normalize(name, len, 0, norm, &nlen, NULL) != FZ_NAME_OK)
+		return -EINVAL;
+	return add_name(w, feed, norm, nlen, action, match, policy, NULL, 0);
 }
 
 int fz_blwriter_add_parsed(struct fz_blwriter *w, int feed, const struct fz_parse_result *res)
@@ -262,8 +267,23 @@ int fz_blwriter_add_parsed(struct fz_blwriter *w, int feed, const struct fz_pars
 struct hidx {
 	uint64_t h;
 	uint32_t idx;
-	uint32_t pad;
+	uint32_t attr; /* names: what resolving needs, so the sorted run is all it reads */
 };
+
+/* hidx.attr of a name rule */
+#define ATTR_FEED(a)	((uint16_t)((a)&0xffff))
+#define ATTR_ACTION(a)	((uint8_t)(((a) >> 16) & 1))
+#define ATTR_SUBTREE(a) (((a) >> 17) & 1)
+#define ATTR_PRIO(a)	((int)(((a) >> 18) & 3))
+#define ATTR_POLICY(a)	((uint8_t)(((a) >> 20) & 3))
+#define ATTR_LOCAL(a)	(((a) >> 22) & 1)
+
+static uint32_t name_attr(const struct wname *r)
+{
+	return (uint32_t)r->feed | (uint32_t)(r->action & 1) << 16 |
+	       (uint32_t)(r->match == FZ_MATCH_SUBTREE) << 17 | (uint32_t)(r->prio & 3) << 18 |
+	       (uint32_t)(r->policy & 3) << 20 | (uint32_t)(r->local_n != 0) << 22;
+}
 
 /* LSD radix sort on h, 16 bits a pass. */
 static int radix_sort(struct hidx *a, size_t n)
@@ -301,12 +321,16 @@ static int radix_sort(struct hidx *a, size_t n)
 /* A key being built, with what explains it. */
 struct kent {
 	uint64_t key;
-	uint32_t primary;     /* index into names/urls of the deciding rule */
-	uint32_t feedset_off; /* filled when feed sets are interned */
-	uint16_t *feeds;      /* temporary feed list */
-	uint32_t n_feeds;
-	bool pruned;
+	uint32_t primary;     /* index into names of the deciding rule */
+	uint32_t feedset_off; /* FEEDSETS offset of the feeds that list it */
+	uint32_t rule_off;    /* STRINGS offset of the rule text, once kept */
+	uint8_t policy;
+	uint8_t category;
+	uint8_t has_local;
+	uint8_t state; /* KENT_* */
 };
+
+enum { KENT_NEW = 0, KENT_KEPT = 1, KENT_PRUNED = 2 };
 
 struct build {
 	struct fz_blwriter *w;
@@ -321,6 +345,7 @@ struct build {
 	/* feed set interning */
 	uint32_t *fs_slots;
 	size_t fs_mask, fs_used;
+	uint32_t *single_fs; /* per feed: its one-feed set, or UINT32_MAX */
 	/* scratch for feed lists */
 	uint16_t *scratch;
 	size_t scratch_cap;
@@ -452,29 +477,52 @@ static bool key_is_subtree(uint64_t key)
 	return (key & 3) == FZ_KEY_BLOCK_SUBTREE || (key & 3) == FZ_KEY_ALLOW_SUBTREE;
 }
 
-/* First index with key >= k in a sorted array. */
-static size_t lower_bound(const struct kent *a, size_t n, uint64_t k)
+/* A bucket index over sorted keys: first key of each top-bits bucket. */
+struct keyindex {
+	const uint64_t *keys;
+	uint32_t *first;
+	unsigned bits;
+};
+
+static unsigned pick_hash_bits(size_t n)
 {
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (a[mid].key < k)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	unsigned b = 0;
+	while (b < FZ_BL_MAX_HASH_BITS && ((size_t)2 << b) * 2 <= n)
+		b++;
+	return b; /* 2^b buckets of 2..4 keys */
 }
 
-/* The subtree key stored for fingerprint h, or NULL. */
-static const struct kent *find_subtree(const struct kent *a, size_t n, uint64_t h)
+static inline size_t key_bucket(unsigned bits, uint64_t k)
+{
+	return bits ? (size_t)(k >> (64 - bits)) : 0;
+}
+
+/* Fill first[0..2^bits] for n sorted keys. */
+static void keyindex_fill(uint32_t *first, unsigned bits, const uint64_t *keys, size_t n)
+{
+	size_t nb = (size_t)1 << bits;
+	for (size_t bk = 0, i = 0; bk <= nb; bk++) {
+		while (i < n && key_bucket(bits, keys[i]) < bk)
+			i++;
+		first[bk] = (uint32_t)(bk == nb ? n : i);
+	}
+}
+
+/* Index of the key with fingerprint h (62 bits) and a subtree kind, or SIZE_MAX. */
+static size_t find_subtree(const struct keyindex *ki, uint64_t h)
 {
 	uint64_t base = h & ~3ull;
-	size_t i = lower_bound(a, n, base);
-	for (; i < n && (a[i].key & ~3ull) == base; i++)
-		if (key_is_subtree(a[i].key))
-			return &a[i];
-	return NULL;
+	size_t bk = key_bucket(ki->bits, h);
+	for (size_t i = ki->first[bk]; i < ki->first[bk + 1]; i++) {
+		uint64_t k = ki->keys[i];
+		if (k < base)
+			continue;
+		if ((k & ~3ull) != base)
+			break;
+		if (key_is_subtree(k))
+			return i;
+	}
+	return SIZE_MAX;
 }
 
 static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
@@ -489,6 +537,36 @@ static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The feed set of the rules in run[] that agree with `attr` (action and priority). */
+static int run_feedset(struct build *b, const struct hidx *run, size_t n, uint32_t attr,
+		       uint32_t *ret)
+{
+	size_t nf = 0;
+	for (size_t i = 0; i < n; i++)
+		nf += ATTR_ACTION(run[i].attr) == ATTR_ACTION(attr) &&
+		      ATTR_PRIO(run[i].attr) == ATTR_PRIO(attr);
+	if (nf == 1) {
+		/* Nearly every name comes from one feed: its set is cached. */
+		uint16_t f = ATTR_FEED(attr);
+		if (b->single_fs[f] == UINT32_MAX) {
+			int rc = feedset_intern(b, &f, 1, &b->single_fs[f]);
+			if (rc < 0)
+				return rc;
+		}
+		*ret = b->single_fs[f];
+		return 0;
+	}
+	int rc = scratch_reserve(b, nf);
+	if (rc < 0)
+		return rc;
+	nf = 0;
+	for (size_t i = 0; i < n; i++)
+		if (ATTR_ACTION(run[i].attr) == ATTR_ACTION(attr) &&
+		    ATTR_PRIO(run[i].attr) == ATTR_PRIO(attr))
+			b->scratch[nf++] = ATTR_FEED(run[i].attr);
+	return feedset_from_scratch(b, nf, ret);
+}
+
 /*
  * Resolve the rules of one name (a run of equal fingerprints) into at most
  * two keys: a subtree key (what holds below the name) and an exact key
@@ -497,77 +575,62 @@ static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
 static int resolve_name(struct build *b, const struct hidx *run, size_t n, struct kent *out,
 			size_t *nout, struct fz_blwriter_stats *st)
 {
-	const struct wname *names = b->w->names.v;
-	int best_any = -1, best_sub = -1;
-	size_t any_i = 0, sub_i = 0;
+	size_t any_i = 0, sub_i = SIZE_MAX;
 	for (size_t i = 0; i < n; i++) {
-		const struct wname *r = &names[run[i].idx];
+		uint32_t a = run[i].attr;
 		/* Among equal priority, a rule with local data explains more. */
-		if (r->prio > best_any ||
-		    (r->prio == best_any && r->local_n && !names[run[any_i].idx].local_n)) {
-			best_any = r->prio;
+		int pa = ATTR_PRIO(a) * 2 + (int)ATTR_LOCAL(a);
+		if (pa > ATTR_PRIO(run[any_i].attr) * 2 + (int)ATTR_LOCAL(run[any_i].attr))
 			any_i = i;
-		}
-		if (r->match == FZ_MATCH_SUBTREE &&
-		    (r->prio > best_sub ||
-		     (r->prio == best_sub && r->local_n && !names[run[sub_i].idx].local_n))) {
-			best_sub = r->prio;
+		if (ATTR_SUBTREE(a) &&
+		    (sub_i == SIZE_MAX ||
+		     pa > ATTR_PRIO(run[sub_i].attr) * 2 + (int)ATTR_LOCAL(run[sub_i].attr)))
 			sub_i = i;
-		}
 	}
-	struct {
-		size_t i;
-		uint8_t match;
-	} emit[2];
-	size_t ne = 0;
-	uint8_t sub_action = 0;
-	if (best_sub >= 0) {
-		sub_action = names[run[sub_i].idx].action;
-		emit[ne++] = (typeof(emit[0])){sub_i, FZ_MATCH_SUBTREE};
+	size_t emit[2], ne = 0;
+	uint8_t match[2];
+	if (sub_i != SIZE_MAX) {
+		match[ne] = FZ_MATCH_SUBTREE;
+		emit[ne++] = sub_i;
 	}
-	uint8_t any_action = names[run[any_i].idx].action;
-	if (best_sub < 0 || any_action != sub_action)
-		emit[ne++] = (typeof(emit[0])){any_i, FZ_MATCH_EXACT};
+	if (sub_i == SIZE_MAX || ATTR_ACTION(run[any_i].attr) != ATTR_ACTION(run[sub_i].attr)) {
+		match[ne] = FZ_MATCH_EXACT;
+		emit[ne++] = any_i;
+	}
 	/* Keys must come out sorted: kinds ascend with the low two bits. */
-	if (ne == 2 && key_action_kind(names[run[emit[1].i].idx].action, emit[1].match) <
-			   key_action_kind(names[run[emit[0].i].idx].action, emit[0].match)) {
-		typeof(emit[0]) t = emit[0];
+	if (ne == 2 && key_action_kind(ATTR_ACTION(run[emit[1]].attr), match[1]) <
+			   key_action_kind(ATTR_ACTION(run[emit[0]].attr), match[0])) {
+		size_t t = emit[0];
 		emit[0] = emit[1];
 		emit[1] = t;
+		uint8_t tm = match[0];
+		match[0] = match[1];
+		match[1] = tm;
 	}
-	int rc = scratch_reserve(b, n);
-	if (rc < 0)
-		return rc;
-	size_t used = 0;
 	for (size_t e = 0; e < ne; e++) {
-		const struct wname *p = &names[run[emit[e].i].idx];
-		size_t nf = 0;
-		for (size_t i = 0; i < n; i++) {
-			const struct wname *r = &names[run[i].idx];
-			if (r->action == p->action && r->prio == p->prio)
-				b->scratch[nf++] = r->feed;
-			used += r->action == p->action;
-		}
+		uint32_t a = run[emit[e]].attr;
 		struct kent *k = &out[(*nout)++];
-		k->key = (run[0].h & ~3ull) | key_action_kind(p->action, emit[e].match);
-		k->primary = run[emit[e].i].idx;
-		k->pruned = false;
-		rc = feedset_from_scratch(b, nf, &k->feedset_off);
+		*k = (struct kent){
+		    .key = (run[0].h & ~3ull) | key_action_kind(ATTR_ACTION(a), match[e]),
+		    .primary = run[emit[e]].idx,
+		    .policy = ATTR_POLICY(a),
+		    .category = b->w->feeds.v[ATTR_FEED(a)].category,
+		    .has_local = (uint8_t)ATTR_LOCAL(a),
+		};
+		int rc = run_feedset(b, run, n, a, &k->feedset_off);
 		if (rc < 0)
 			return rc;
 	}
 	/* Rules that agree with a kept key were merged; the rest lost. */
 	size_t agree = 0;
 	for (size_t i = 0; i < n; i++) {
-		uint8_t a = names[run[i].idx].action;
 		bool kept = false;
 		for (size_t e = 0; e < ne; e++)
-			kept |= names[run[emit[e].i].idx].action == a;
+			kept |= ATTR_ACTION(run[emit[e]].attr) == ATTR_ACTION(run[i].attr);
 		agree += kept;
 	}
-	st->merged += agree - (agree ? (ne < agree ? ne : agree) : 0);
+	st->merged += agree > ne ? agree - ne : 0;
 	st->shadowed += n - agree;
-	(void)used;
 	return 0;
 }
 
@@ -588,6 +651,7 @@ static int build_names(struct build *b, struct kent **ret, size_t *ret_n,
 		const struct wname *r = &w->names.v[i];
 		hx[i].h = fz_hash_name(&b->hk, w->arena + r->name_off, r->name_len);
 		hx[i].idx = (uint32_t)i;
+		hx[i].attr = name_attr(r);
 	}
 	rc = radix_sort(hx, n);
 	if (rc < 0)
@@ -595,17 +659,24 @@ static int build_names(struct build *b, struct kent **ret, size_t *ret_n,
 	size_t nk = 0;
 	for (size_t i = 0; i < n;) {
 		size_t j = i + 1;
-		const struct wname *first = &w->names.v[hx[i].idx];
-		/* Keys compare on 62 bits; two names there must be one name. */
-		while (j < n && (hx[j].h >> 2) == (hx[i].h >> 2)) {
-			const struct wname *r = &w->names.v[hx[j].idx];
-			if (r->name_len != first->name_len ||
-			    memcmp(w->arena + r->name_off, w->arena + first->name_off,
-				   r->name_len) != 0) {
-				rc = -EAGAIN;
-				goto fail;
-			}
+		while (j < n && (hx[j].h >> 2) == (hx[i].h >> 2))
 			j++;
+		/*
+		 * Keys compare on 62 bits; two names there must be one name.
+		 * Checking reads the names (random access), so only runs of
+		 * several rules are checked here; runs of one cannot collide.
+		 */
+		if (j - i > 1) {
+			const struct wname *first = &w->names.v[hx[i].idx];
+			for (size_t k = i + 1; k < j; k++) {
+				const struct wname *r = &w->names.v[hx[k].idx];
+				if (r->name_len != first->name_len ||
+				    memcmp(w->arena + r->name_off, w->arena + first->name_off,
+					   r->name_len) != 0) {
+					rc = -EAGAIN;
+					goto fail;
+				}
+			}
 		}
 		rc = resolve_name(b, hx + i, j - i, keys, &nk, st);
 		if (rc < 0)
@@ -622,39 +693,70 @@ fail:
 	return rc;
 }
 
-/* Drop keys whose verdict a parent (or the name's own subtree key) already gives. */
-static size_t prune_names(struct build *b, struct kent *keys, size_t n)
+/*
+ * Drop keys whose verdict a parent (or the name's own subtree key) already
+ * gives, and write the rule text of every kept key. Walks the rules in the
+ * order they were added, so names are read sequentially; keys are found
+ * through a bucket index.
+ */
+static int prune_names(struct build *b, struct kent *keys, size_t n, size_t *ret_pruned)
 {
 	const struct fz_blwriter *w = b->w;
+	struct keyindex ki = {.bits = pick_hash_bits(n)};
+	uint64_t *kk = malloc((n ? n : 1) * sizeof(*kk));
+	ki.first = malloc((((size_t)1 << ki.bits) + 1) * sizeof(*ki.first));
+	if (!kk || !ki.first) {
+		free(kk);
+		free(ki.first);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		kk[i] = keys[i].key;
+	ki.keys = kk;
+	keyindex_fill(ki.first, ki.bits, kk, n);
+
 	uint64_t fps[FZ_MAX_LABELS];
 	size_t pruned = 0;
-	for (size_t i = 0; i < n; i++) {
-		struct kent *k = &keys[i];
-		const struct wname *r = &w->names.v[k->primary];
-		const struct kent *inh = NULL;
-		if (!key_is_subtree(k->key))
-			inh = find_subtree(keys, n, k->key);
-		if (!inh) {
-			unsigned nl = fz_hash_suffixes(&b->hk, w->arena + r->name_off, r->name_len,
-						       fps, FZ_MAX_LABELS);
-			for (unsigned d = nl > 1 ? nl - 1 : 0; d-- > 0 && !inh;)
-				inh = find_subtree(keys, n, fps[d]);
-		}
-		if (inh && key_is_allow(inh->key) == key_is_allow(k->key) &&
-		    r->policy == w->names.v[inh->primary].policy) {
-			k->pruned = true;
-			pruned++;
+	int rc = 0;
+	for (size_t r_i = 0; r_i < w->names.n && rc == 0; r_i++) {
+		const struct wname *r = &w->names.v[r_i];
+		const char *name = w->arena + r->name_off;
+		unsigned nl = fz_hash_suffixes(&b->hk, name, r->name_len, fps, FZ_MAX_LABELS);
+		if (!nl)
+			continue;
+		uint64_t base = fps[nl - 1] & ~3ull;
+		size_t bk = key_bucket(ki.bits, base);
+		for (size_t i = ki.first[bk]; i < ki.first[bk + 1]; i++) {
+			if ((kk[i] & ~3ull) < base)
+				continue;
+			if ((kk[i] & ~3ull) != base)
+				break;
+			struct kent *k = &keys[i];
+			if (k->state != KENT_NEW)
+				continue;
+			size_t inh = SIZE_MAX;
+			if (!key_is_subtree(k->key))
+				inh = find_subtree(&ki, k->key);
+			for (unsigned d = nl - 1; d-- > 0 && inh == SIZE_MAX;)
+				inh = find_subtree(&ki, fps[d]);
+			if (inh != SIZE_MAX && key_is_allow(kk[inh]) == key_is_allow(k->key) &&
+			    keys[inh].policy == k->policy && !k->has_local) {
+				k->state = KENT_PRUNED;
+				pruned++;
+				continue;
+			}
+			bool sub = key_is_subtree(k->key);
+			rc = strings_put(b, sub ? "*." : "", sub ? 2 : 0, name, r->name_len,
+					 &k->rule_off);
+			if (rc < 0)
+				break;
+			k->state = KENT_KEPT;
 		}
 	}
-	return pruned;
-}
-
-static unsigned pick_hash_bits(size_t n)
-{
-	unsigned b = 0;
-	while (b < FZ_BL_MAX_HASH_BITS && ((size_t)2 << b) * 2 <= n)
-		b++;
-	return b; /* 2^b buckets of 2..4 keys */
+	free(kk);
+	free(ki.first);
+	*ret_pruned = pruned;
+	return rc;
 }
 
 struct out_section {
@@ -748,6 +850,7 @@ static void build_free(struct build *b)
 	free(b->local);
 	free(b->fs_slots);
 	free(b->scratch);
+	free(b->single_fs);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -1000,14 +1103,24 @@ static int try_build(struct fz_blwriter *w, const uint8_t seed[16], uint64_t gen
 	int rc;
 
 	fz_hkey_init(&b.hk, seed);
+	b.single_fs = malloc((w->feeds.n ? w->feeds.n : 1) * sizeof(*b.single_fs));
+	if (!b.single_fs) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	memset(b.single_fs, 0xff, (w->feeds.n ? w->feeds.n : 1) * sizeof(*b.single_fs));
 	rc = build_names(&b, &keys, &nk, st);
 	if (rc < 0)
 		goto out;
-	st->pruned += prune_names(&b, keys, nk);
+	size_t npruned;
+	rc = prune_names(&b, keys, nk, &npruned);
+	if (rc < 0)
+		goto out;
+	st->pruned += npruned;
 
 	size_t kept = 0;
 	for (size_t i = 0; i < nk; i++)
-		kept += !keys[i].pruned;
+		kept += keys[i].state == KENT_KEPT;
 	nkeys = malloc((kept ? kept : 1) * sizeof(*nkeys));
 	nmeta = calloc(kept ? kept : 1, sizeof(*nmeta));
 	if (!nkeys || !nmeta) {
@@ -1017,25 +1130,25 @@ static int try_build(struct fz_blwriter *w, const uint8_t seed[16], uint64_t gen
 	size_t o = 0;
 	uint64_t n_allow = 0;
 	for (size_t i = 0; i < nk; i++) {
-		if (keys[i].pruned)
+		const struct kent *k = &keys[i];
+		if (k->state != KENT_KEPT)
 			continue;
-		const struct wname *r = &w->names.v[keys[i].primary];
 		struct fz_bl_meta *m = &nmeta[o];
-		bool sub = key_is_subtree(keys[i].key);
-		rc = strings_put(&b, sub ? "*." : "", sub ? 2 : 0, w->arena + r->name_off,
-				 r->name_len, &m->rule_off);
-		if (rc == 0 && r->local_n)
+		if (k->has_local) {
+			const struct wname *r = &w->names.v[k->primary];
 			rc = local_put(&b, (const struct fz_local_addr *)(w->arena + r->local_off),
 				       r->local_n, &m->local_idx);
-		if (rc < 0)
-			goto out;
-		m->feedset_off = keys[i].feedset_off;
-		m->local_n = r->local_n;
-		m->policy = r->policy;
-		m->category = w->feeds.v[r->feed].category;
-		m->match = sub ? FZ_MATCH_SUBTREE : FZ_MATCH_EXACT;
-		n_allow += key_is_allow(keys[i].key);
-		nkeys[o++] = keys[i].key;
+			if (rc < 0)
+				goto out;
+			m->local_n = r->local_n;
+		}
+		m->rule_off = k->rule_off;
+		m->feedset_off = k->feedset_off;
+		m->policy = k->policy;
+		m->category = k->category;
+		m->match = key_is_subtree(k->key) ? FZ_MATCH_SUBTREE : FZ_MATCH_EXACT;
+		n_allow += key_is_allow(k->key);
+		nkeys[o++] = k->key;
 	}
 	free(keys);
 	keys = NULL;
@@ -1047,11 +1160,7 @@ static int try_build(struct fz_blwriter *w, const uint8_t seed[16], uint64_t gen
 		rc = -ENOMEM;
 		goto out;
 	}
-	for (size_t bk = 0, i = 0; bk <= nb; bk++) {
-		while (i < kept && (hb == 0 ? 0 : (nkeys[i] >> (64 - hb))) < bk)
-			i++;
-		index[bk] = (uint32_t)(bk == nb ? kept : i);
-	}
+	keyindex_fill(index, hb, nkeys, kept);
 
 	rc = build_urls(&b, &ukeys, &umeta, &nu, &uhosts, &nuh, st);
 	if (rc == 0)
