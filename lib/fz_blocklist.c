@@ -77,10 +77,16 @@ struct fz_blocklist {
 	struct fz_bl_reader **readers;
 	size_t n_readers, cap_readers;
 	int ino_fd;
-	/* what the last refused file was, so it is not re-read every poll */
+	/*
+	 * What the last refused file was, so it is not re-read every poll.
+	 * Inode numbers are reused once a file is gone, so the identity
+	 * includes a hash of the first bytes: a new file on a recycled
+	 * inode is always read.
+	 */
 	dev_t refused_dev;
 	ino_t refused_ino;
-	struct timespec refused_mtime;
+	off_t refused_size;
+	uint64_t refused_head;
 	/* watcher thread */
 	pthread_t watcher;
 	bool watching;
@@ -513,6 +519,18 @@ static void drain_inotify(int fd)
 		;
 }
 
+/* A hash of the first 4 KiB (the header of a real blocklist). */
+static uint64_t head_hash(const char *path)
+{
+	uint8_t buf[FZ_BL_HEADER_SIZE];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = pread(fd, buf, sizeof(buf), 0);
+	close(fd);
+	return n > 0 ? fz_hash_bytes(0x68656164, buf, (size_t)n) : 0;
+}
+
 int fz_blocklist_refresh(struct fz_blocklist *bl, char *errbuf, size_t errlen)
 {
 	int rc = 0;
@@ -526,9 +544,9 @@ int fz_blocklist_refresh(struct fz_blocklist *bl, char *errbuf, size_t errlen)
 	}
 	if (st.st_dev == cur->dev && st.st_ino == cur->ino)
 		goto out;
+	uint64_t head = head_hash(bl->path);
 	if (st.st_dev == bl->refused_dev && st.st_ino == bl->refused_ino &&
-	    st.st_mtim.tv_sec == bl->refused_mtime.tv_sec &&
-	    st.st_mtim.tv_nsec == bl->refused_mtime.tv_nsec)
+	    st.st_size == bl->refused_size && head == bl->refused_head)
 		goto out; /* already refused and said so */
 	struct fz_blmap *m;
 	rc = map_file(bl->path, &m, errbuf, errlen);
@@ -543,7 +561,8 @@ int fz_blocklist_refresh(struct fz_blocklist *bl, char *errbuf, size_t errlen)
 	if (rc < 0) {
 		bl->refused_dev = st.st_dev;
 		bl->refused_ino = st.st_ino;
-		bl->refused_mtime = st.st_mtim;
+		bl->refused_size = st.st_size;
+		bl->refused_head = head;
 		goto out;
 	}
 	atomic_store(&bl->cur, m);
