@@ -25,6 +25,10 @@
  *  - A host of one label ("owa/index.php", "pc" in
  *    urls-phishingdatabase-invalid.txt) is refused: no public web host has
  *    no dot, and such lines are relative paths or words.
+ *  - CSV: a row whose "url_status" column says "offline" (URLhaus full
+ *    dumps) is skipped: the URL no longer serves anything.
+ *  - CSV: a TweetFeed "domain" indicator becomes an EXACT name block (the
+ *    reported name only); "ip" an address rule; file hashes are skipped.
  *  - Hosts in the WHATWG numeric forms ("http://0x2501c8ed") are refused:
  *    only dotted IPv4 and IPv6 literals become address rules.
  */

@@ -318,8 +318,7 @@ static void test_csv_garbage(void)
 	    "\n\n\r\r\n",
 	    "host,path\n\"a.example\"",
 	    "type,value\nurl",
-	    "url\n"
-	    "\"\"\"\"\"\"\"\"",
+	    "url\n\"\"\"\"\"\"\"\"",
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		size_t n = strlen(cases[i]);
