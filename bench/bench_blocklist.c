@@ -98,6 +98,14 @@ static void *xrealloc(void *p, size_t n)
 	return p;
 }
 
+static double cpu_s(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + ru.ru_stime.tv_sec +
+	       ru.ru_stime.tv_usec * 1e-6;
+}
+
 static long maxrss_kb(void)
 {
 	struct rusage ru;
@@ -331,6 +339,7 @@ struct result {
 	uint64_t merged, pruned, shadowed;
 	unsigned hash_bits, reseeds;
 	double t_parse, t_gen, t_add, t_write;
+	double cpu_compile; /* user+sys over the compile, generation excluded */
 	long rss_compile_kb, rss_total_kb;
 	struct lk_stats lk[2];
 	struct lk_stats peer;
@@ -802,6 +811,7 @@ static int compile(const char *dir, char **feeds, size_t nfeeds, uint64_t n_gen,
 {
 	struct fz_blwriter *w;
 	char path[4096], err[256] = "";
+	double cpu0 = cpu_s(), cpu_gen = 0;
 	int rc = fz_blwriter_new(&w);
 	if (rc < 0) {
 		snprintf(res->err, sizeof(res->err), "fz_blwriter_new: %s", strerror(-rc));
@@ -856,12 +866,13 @@ static int compile(const char *dir, char **feeds, size_t nfeeds, uint64_t n_gen,
 		char *text = xmalloc((size_t)GEN_CHUNK * 80);
 		for (uint64_t k = 0; k < n_gen; k += GEN_CHUNK) {
 			uint64_t end = k + GEN_CHUNK < n_gen ? k + GEN_CHUNK : n_gen;
-			double a = now_s();
+			double a = now_s(), ca = cpu_s();
 			size_t tl = 0;
 			for (uint64_t j = k; j < end; j++) {
 				tl += gen_name(j, text + tl);
 				text[tl++] = '\n';
 			}
+			cpu_gen += cpu_s() - ca;
 			double b = now_s();
 			res->t_gen += b - a;
 			struct fz_parse_opts o = {.format = FZ_FORMAT_AUTO};
@@ -897,6 +908,7 @@ static int compile(const char *dir, char **feeds, size_t nfeeds, uint64_t n_gen,
 	double a = now_s();
 	rc = fz_blwriter_write(w, out, &wo, &st, err, sizeof(err));
 	res->t_write = now_s() - a;
+	res->cpu_compile = cpu_s() - cpu0 - cpu_gen;
 	res->rss_compile_kb = maxrss_kb();
 	if (rc < 0) {
 		snprintf(res->err, sizeof(res->err), "fz_blwriter_write: %s (%.180s)",
@@ -1192,6 +1204,7 @@ GETTER(g_add, r->t_add)
 GETTER(g_write, r->t_write)
 GETTER(g_compile, r->t_parse + r->t_add + r->t_write)
 GETTER(g_gen, r->t_gen)
+GETTER(g_cpu, r->cpu_compile)
 GETTER(g_rss_c, r->rss_compile_kb / 1024.0)
 GETTER(g_rss_t, r->rss_total_kb / 1024.0)
 GETTER(g_file, r->file_size / 1048576.0)
@@ -1272,6 +1285,7 @@ static void print_table(const char *dir, size_t nfeeds)
 	row("add to writer (s)", "", 3, g_add);
 	row("build+write+fsync+rename (s)", "", 3, g_write);
 	row("compile total (s)", "<= 1.5 s at 1M", 3, g_compile);
+	row("compile CPU time, user+sys (s)", "(less sensitive to load)", 3, g_cpu);
 	row("(not counted: generating text, s)", "", 3, g_gen);
 	row("peak RSS after compile (MB)", "", 0, g_rss_c);
 	row("peak RSS whole run (MB)", "", 0, g_rss_t);
@@ -1345,8 +1359,10 @@ static void print_table(const char *dir, size_t nfeeds)
 		bool have = r->ok;
 		const char *l = size_label(r->target);
 		if (r->target == 1000000) {
-			snprintf(what, sizeof(what), "compile %s names (s)", l);
+			snprintf(what, sizeof(what), "compile %s names, wall (s)", l);
 			verdict_line(what, g_compile(r), 1.5, "s", r->t_write > 0);
+			snprintf(what, sizeof(what), "compile %s names, CPU user+sys (s)", l);
+			verdict_line(what, r->cpu_compile, 1.5, "s", r->t_write > 0);
 		}
 		snprintf(what, sizeof(what), "index bytes/name, %s", l);
 		verdict_line(what, g_idx_pn(r), 12, "B", r->n_names > 0);

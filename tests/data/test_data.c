@@ -986,6 +986,19 @@ static bool must_block(const char *name)
 	return block;
 }
 
+/* Some feed has an allow rule ("@@...", RPZ passthru) on the name or a parent. */
+static bool allow_listed(const char *name)
+{
+	for (const char *s = name; s; s = next_parent(s)) {
+		size_t cnt;
+		struct nent *e = ntab_find(&evidence, s, &cnt);
+		for (size_t i = 0; i < cnt; i++)
+			if (e[i].bits == EV_ALLOW)
+				return true;
+	}
+	return false;
+}
+
 /*
  * The rule and feeds the library reports for a blocked `query`: the rule is
  * the query or a parent (a parent only for a subtree rule), and every feed
@@ -1087,6 +1100,7 @@ static void part_popular(void)
 	const struct fz_blmap *m = fz_blocklist_current(merged_bl);
 	size_t blocked = 0, allowed = 0, unjustified = 0, misattributed = 0, missed = 0;
 	size_t sub_checked = 0, sub_bad = 0, url_blocked = 0, url_unjustified = 0;
+	size_t allow_unjustified = 0;
 	for (size_t i = 0; i < n; i++) {
 		const char *name = top[i];
 		size_t nl = strlen(name);
@@ -1111,8 +1125,19 @@ static void part_popular(void)
 			}
 		}
 
-		if (v == FZ_VERDICT_ALLOW)
+		if (v == FZ_VERDICT_ALLOW) {
+			/* An allow verdict needs an allow rule on the name or a parent. */
 			allowed++;
+			fz_test_checks++;
+			if (!allow_listed(name)) {
+				fz_test_failures++;
+				allow_unjustified++;
+				printf("  FAIL: %s is ALLOW (rule %.*s) but no feed has an allow "
+				       "rule for "
+				       "it or a parent\n",
+				       name, (int)mi.rule_len, mi.rule ? mi.rule : "");
+			}
+		}
 		if (v != FZ_VERDICT_BLOCK) {
 			fz_test_checks++;
 			if (v == FZ_VERDICT_NONE && must_block(name)) {
@@ -1162,10 +1187,11 @@ static void part_popular(void)
 	if (missed > SHOW_MAX)
 		printf("  (%zu more listed-but-not-blocked names not shown)\n", missed - SHOW_MAX);
 	printf("popular names: %zu blocked as names (%zu not listed by any feed, %zu with wrong "
-	       "rule/feeds), %zu allowed, %zu listed but not blocked; %zu subdomain probes "
-	       "(%zu wrong); %zu more blocked as root URLs (%zu not listed)\n",
-	       blocked, unjustified, misattributed, allowed, missed, sub_checked, sub_bad,
-	       url_blocked, url_unjustified);
+	       "rule/feeds), %zu allowed (%zu without an allow rule), %zu listed but not "
+	       "blocked; %zu subdomain probes (%zu wrong); %zu more blocked as root URLs (%zu "
+	       "not listed)\n",
+	       blocked, unjustified, misattributed, allowed, allow_unjustified, missed, sub_checked,
+	       sub_bad, url_blocked, url_unjustified);
 	free(top);
 }
 
