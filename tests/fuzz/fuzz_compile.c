@@ -29,15 +29,31 @@ static bool below_or_same(const char *name, size_t len, const char *parent, size
 	       memcmp(name + len - plen, parent, plen) == 0;
 }
 
+/* The allow name rules of the input, collected once per run. */
+static const struct fz_entry **allows;
+static size_t n_allows;
+
+static int collect_allows(const struct fz_parse_result *res)
+{
+	n_allows = 0;
+	free(allows);
+	allows = malloc((res->n_entries ? res->n_entries : 1) * sizeof(*allows));
+	if (!allows)
+		return -ENOMEM;
+	for (size_t i = 0; i < res->n_entries; i++)
+		if (res->entries[i].kind == FZ_RULE_NAME &&
+		    res->entries[i].action == FZ_ACTION_ALLOW)
+			allows[n_allows++] = &res->entries[i];
+	return 0;
+}
+
 /* Could an allow rule of the input apply to `name`? */
 static bool allow_covers(const struct fz_parse_result *res, const char *name, size_t len)
 {
-	for (size_t i = 0; i < res->n_entries; i++) {
-		const struct fz_entry *e = &res->entries[i];
+	for (size_t i = 0; i < n_allows; i++) {
+		const struct fz_entry *e = allows[i];
 		const char *an = fz_parse_str(res, e->name_off);
 
-		if (e->kind != FZ_RULE_NAME || e->action != FZ_ACTION_ALLOW)
-			continue;
 		if (e->name_len == len && memcmp(an, name, len) == 0)
 			return true;
 		if (e->match == FZ_MATCH_SUBTREE && below_or_same(name, len, an, e->name_len))
@@ -66,14 +82,20 @@ static bool block_named(const struct fz_parse_result *res, const char *name, siz
 	return false;
 }
 
+/* How much the oracle checked in this run (printed with FZ_FUZZ_VERBOSE set). */
+static size_t n_checked, n_covered;
+
 static void expect_block(const struct fz_blmap *m, const struct fz_parse_result *res,
 			 const char *name, size_t len)
 {
 	struct fz_match_info mi;
 	enum fz_verdict v;
 
-	if (allow_covers(res, name, len))
+	if (allow_covers(res, name, len)) {
+		n_covered++;
 		return;
+	}
+	n_checked++;
 	memset(&mi, 0, sizeof(mi));
 	v = fz_blmap_lookup(m, name, len, &mi);
 	if (v != FZ_VERDICT_BLOCK)
@@ -85,6 +107,8 @@ static void expect_block(const struct fz_blmap *m, const struct fz_parse_result 
 static void check_lookups(const struct fz_blmap *m, const struct fz_parse_result *res)
 {
 	bool url_allow = any_allow_of_kind(res, FZ_RULE_URL);
+
+	FZ_FUZZ_CHECK(collect_allows(res) == 0);
 	bool ip_allow = any_allow_of_kind(res, FZ_RULE_IP);
 
 	for (size_t i = 0; i < res->n_entries; i++) {
@@ -181,7 +205,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_FUZZ_CHECK(info.n_feeds == ((data[0] & 4) ? 2u : 1u));
 	FZ_FUZZ_CHECK(st.input_rules == res.n_entries * ((data[0] & 4) ? 2u : 1u));
 
+	n_checked = n_covered = 0;
 	check_lookups(m, &res);
+	if (getenv("FZ_FUZZ_VERBOSE"))
+		fprintf(
+		    stderr,
+		    "compile: %s, %zu rules, %zu lookups expected BLOCK, %zu covered by allow\n",
+		    fz_format_name(po.format), res.n_entries, n_checked, n_covered);
 	fz_fuzz_blmap_exercise(m, data + 1, size - 1);
 
 	fz_blocklist_close(bl);

@@ -28,10 +28,15 @@ for f in "$@"; do
 	cp -f "$f" "$work/seed-$(basename "$f")"
 done
 
+# The format's tokens, when there is a dictionary for this target.
+dict=$(cd "$(dirname "$0")" && pwd)/dict/$name.dict
+set --
+[ -f "$dict" ] && set -- -dict="$dict"
+
 echo "fuzz_$name: ${secs}s over $work (crashes go to $art/$name-*)"
 set +e
 "$fuzzer" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 \
-	-print_final_stats=1 -artifact_prefix="$art/$name-" "$work"
+	-print_final_stats=1 -artifact_prefix="$art/$name-" "$@" "$work"
 rc=$?
 set -e
 if [ $rc -ne 0 ]; then
