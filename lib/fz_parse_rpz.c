@@ -10,9 +10,10 @@
  * anything else is refused. Each record then takes one of two paths:
  *  - the fast path, for the shapes that make up nearly every RPZ feed:
  *    "owner [ttl] [class] CNAME|A|AAAA|NS|SOA rdata" without quotes or
- *    escapes. hagezi's lists are ~1M such lines in production and ldns'
- *    per-record parser allocates ~130 KB of buffers per call, so these are
- *    tokenized here.
+ *    escapes. ldns_rr_new_frm_str() costs ~12 us per record here (it
+ *    allocates ~80 KB of buffers per call): 0.5 s for the 43k-line
+ *    hagezi TIF medium list, ~12 s for the ~1M lines hagezi lists have in
+ *    production, against ~25 ms and ~0.3 s for this path.
  *  - ldns (ldns_rr_new_frm_str) for every other record: escapes, quotes,
  *    other types, and the SOA. ldns validates it and gives the type and
  *    rdata; an error becomes a rejected line with ldns' own reason.
