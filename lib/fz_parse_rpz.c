@@ -9,11 +9,12 @@
  * followed, $INCLUDE is refused (a feed must never make us open a file),
  * anything else is refused. Each record then takes one of two paths:
  *  - the fast path, for the shapes that make up nearly every RPZ feed:
- *    "owner [ttl] [class] CNAME|A|AAAA|NS|SOA rdata" without quotes or
+ *    "owner [ttl] [class] CNAME|A|AAAA|NS rdata" without quotes or
  *    escapes. ldns_rr_new_frm_str() costs ~12 us per record here (it
  *    allocates ~80 KB of buffers per call): 0.5 s for the 43k-line
  *    hagezi TIF medium list, ~12 s for the ~1M lines hagezi lists have in
- *    production, against ~25 ms and ~0.3 s for this path.
+ *    production, against ~25 ms and ~1.2 s for the whole parse this
+ *    way (of which about half is the shared duplicate check).
  *  - ldns (ldns_rr_new_frm_str) for every other record: escapes, quotes,
  *    other types, and the SOA. ldns validates it and gives the type and
  *    rdata; an error becomes a rejected line with ldns' own reason.
