@@ -148,9 +148,18 @@ int fz_parse_problem(struct fz_parse_result *r, uint32_t line, enum fz_problem_k
 
 /* --- duplicate detection ---------------------------------------------------- */
 
-/* Open addressing over entry indices; the key is the entry's meaning. */
+/*
+ * Open addressing over entry indices; the key is the entry's meaning. Each
+ * slot keeps 32 bits of the entry's hash: probes compare those before
+ * touching the entry, and growing re-places slots without re-hashing.
+ */
+struct dedup_slot {
+	uint32_t idx; /* entry index + 1; 0 = empty */
+	uint32_t tag; /* high half of the entry's hash */
+};
+
 struct dedup {
-	uint32_t *slots; /* entry index + 1; 0 = empty */
+	struct dedup_slot *slots;
 	size_t mask;
 	size_t used;
 };
@@ -187,17 +196,17 @@ static bool entry_equal(const struct fz_parse_result *r, const struct fz_entry *
 	return true;
 }
 
-static int dedup_grow(struct fz_parse_result *r, struct dedup *d)
+static int dedup_grow(struct dedup *d)
 {
 	size_t ncap = d->mask ? (d->mask + 1) * 2 : 1024;
-	uint32_t *ns = calloc(ncap, sizeof(*ns));
+	struct dedup_slot *ns = calloc(ncap, sizeof(*ns));
 	if (!ns)
 		return -ENOMEM;
 	for (size_t i = 0; d->mask && i <= d->mask; i++) {
-		if (!d->slots[i])
+		if (!d->slots[i].idx)
 			continue;
-		size_t j = entry_hash(r, &r->entries[d->slots[i] - 1]) & (ncap - 1);
-		while (ns[j])
+		size_t j = d->slots[i].tag & (ncap - 1);
+		while (ns[j].idx)
 			j = (j + 1) & (ncap - 1);
 		ns[j] = d->slots[i];
 	}
@@ -218,21 +227,22 @@ static int commit_entry(struct fz_parse_result *r)
 		r->dedup = d;
 	}
 	if ((d->used + 1) * 4 > (d->mask + 1) * 3) {
-		int rc = dedup_grow(r, d);
+		int rc = dedup_grow(d);
 		if (rc < 0)
 			return rc;
 	}
 	struct fz_entry *e = &r->entries[r->n_entries];
-	size_t j = entry_hash(r, e) & d->mask;
-	while (d->slots[j]) {
-		if (entry_equal(r, &r->entries[d->slots[j] - 1], e)) {
+	uint32_t tag = (uint32_t)(entry_hash(r, e) >> 32);
+	size_t j = tag & d->mask;
+	while (d->slots[j].idx) {
+		if (d->slots[j].tag == tag && entry_equal(r, &r->entries[d->slots[j].idx - 1], e)) {
 			r->duplicates++;
 			/* The strings stay in the arena; the bytes are few. */
 			return 0;
 		}
 		j = (j + 1) & d->mask;
 	}
-	d->slots[j] = (uint32_t)(r->n_entries + 1);
+	d->slots[j] = (struct dedup_slot){(uint32_t)(r->n_entries + 1), tag};
 	d->used++;
 	r->n_entries++;
 	r->accepted++;
