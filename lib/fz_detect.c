@@ -60,22 +60,6 @@ static bool det_eq_nocase(const char *s, size_t len, const char *word)
 	return true;
 }
 
-static bool det_starts_nocase(const char *s, size_t len, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	if (len < n)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if (c != prefix[i])
-			return false;
-	}
-	return true;
-}
-
 static bool det_contains(const char *s, size_t len, const char *needle)
 {
 	size_t n = strlen(needle);
@@ -183,8 +167,8 @@ static void det_line(struct detect_votes *v, const char *s, size_t len)
 		return;
 	}
 	if (s[0] == '[') {
-		if (det_starts_nocase(s, len, "[adblock") ||
-		    det_starts_nocase(s, len, "[adguard") || det_starts_nocase(s, len, "[ublock"))
+		if (fz_starts_nocase(s, len, "[adblock") || fz_starts_nocase(s, len, "[adguard") ||
+		    fz_starts_nocase(s, len, "[ublock"))
 			v->adblock_header = true;
 		return;
 	}
@@ -205,8 +189,8 @@ static void det_line(struct detect_votes *v, const char *s, size_t len)
 	}
 
 	if (s[0] == '$' &&
-	    (det_starts_nocase(s, len, "$ttl") || det_starts_nocase(s, len, "$origin") ||
-	     det_starts_nocase(s, len, "$include"))) {
+	    (fz_starts_nocase(s, len, "$ttl") || fz_starts_nocase(s, len, "$origin") ||
+	     fz_starts_nocase(s, len, "$include"))) {
 		v->rpz++;
 		return;
 	}
@@ -227,7 +211,7 @@ static void det_line(struct detect_votes *v, const char *s, size_t len)
 		v->adblock++;
 		return;
 	}
-	if (det_starts_nocase(s, len, "http://") || det_starts_nocase(s, len, "https://")) {
+	if (fz_starts_nocase(s, len, "http://") || fz_starts_nocase(s, len, "https://")) {
 		v->urls++;
 		return;
 	}

@@ -84,6 +84,38 @@ void fz_trim(const char **s, size_t *len)
 	*len = n;
 }
 
+bool fz_eq_nocase(const char *a, size_t alen, const char *lit)
+{
+	size_t n = strlen(lit);
+	return alen == n && fz_starts_nocase(a, alen, lit);
+}
+
+bool fz_starts_nocase(const char *s, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	if (len < n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (fz_lower((unsigned char)s[i]) != (unsigned char)prefix[i])
+			return false;
+	return true;
+}
+
+int fz_parse_each_line(const uint8_t *d, size_t n, const struct fz_parse_opts *o,
+		       struct fz_parse_result *r, fz_line_fn fn)
+{
+	struct fz_lines it;
+	const char *line;
+	size_t len;
+	fz_lines_init(&it, d, n);
+	while (fz_lines_next(&it, &line, &len)) {
+		int rc = fn(r, o, it.lineno, line, len);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* --- arena ------------------------------------------------------------------ */
 
 int fz_parse_arena_put(struct fz_parse_result *r, const void *p, size_t len, uint32_t *ret_off)

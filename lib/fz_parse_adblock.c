@@ -168,22 +168,6 @@ static bool ab_starts(const char *s, size_t len, const char *prefix)
 	return len >= n && memcmp(s, prefix, n) == 0;
 }
 
-static bool ab_starts_nocase(const char *s, size_t len, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	if (len < n)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if (c != prefix[i])
-			return false;
-	}
-	return true;
-}
-
 static const char *ab_find(const char *s, size_t len, const char *needle)
 {
 	size_t n = strlen(needle);
@@ -263,7 +247,7 @@ static const char *ab_mods_reason(const char *s, size_t len, enum fz_problem_kin
 		const struct ab_mod *m = NULL;
 		for (size_t i = 0; i < sizeof(ab_mods) / sizeof(ab_mods[0]); i++) {
 			if (strlen(ab_mods[i].name) == name_len &&
-			    ab_starts_nocase(name, name_len, ab_mods[i].name)) {
+			    fz_starts_nocase(name, name_len, ab_mods[i].name)) {
 				m = &ab_mods[i];
 				break;
 			}
@@ -402,10 +386,10 @@ static int ab_line(struct fz_parse_result *r, const struct fz_parse_opts *o, uin
 		s += 1;
 		n -= 1;
 		/* "|https://host/path": the scheme adds nothing for a host. */
-		if (ab_starts_nocase(s, n, "https://")) {
+		if (fz_starts_nocase(s, n, "https://")) {
 			s += 8;
 			n -= 8;
-		} else if (ab_starts_nocase(s, n, "http://")) {
+		} else if (fz_starts_nocase(s, n, "http://")) {
 			s += 7;
 			n -= 7;
 		}
@@ -518,16 +502,5 @@ static int ab_line(struct fz_parse_result *r, const struct fz_parse_opts *o, uin
 int fz_parse_adblock(const uint8_t *d, size_t n, const struct fz_parse_opts *o,
 		     struct fz_parse_result *r)
 {
-	struct fz_lines it;
-	const char *line;
-	size_t len;
-	int rc;
-
-	fz_lines_init(&it, d, n);
-	while (fz_lines_next(&it, &line, &len)) {
-		rc = ab_line(r, o, it.lineno, line, len);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
+	return fz_parse_each_line(d, n, o, r, ab_line);
 }

@@ -115,16 +115,5 @@ static int dom_line(struct fz_parse_result *r, const struct fz_parse_opts *o, ui
 int fz_parse_domains(const uint8_t *d, size_t n, const struct fz_parse_opts *o,
 		     struct fz_parse_result *r)
 {
-	struct fz_lines it;
-	const char *line;
-	size_t len;
-	int rc;
-
-	fz_lines_init(&it, d, n);
-	while (fz_lines_next(&it, &line, &len)) {
-		rc = dom_line(r, o, it.lineno, line, len);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
+	return fz_parse_each_line(d, n, o, r, dom_line);
 }

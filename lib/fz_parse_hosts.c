@@ -162,16 +162,5 @@ static int hosts_line(struct fz_parse_result *r, const struct fz_parse_opts *o, 
 int fz_parse_hosts(const uint8_t *d, size_t n, const struct fz_parse_opts *o,
 		   struct fz_parse_result *r)
 {
-	struct fz_lines it;
-	const char *line;
-	size_t len;
-	int rc;
-
-	fz_lines_init(&it, d, n);
-	while (fz_lines_next(&it, &line, &len)) {
-		rc = hosts_line(r, o, it.lineno, line, len);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
+	return fz_parse_each_line(d, n, o, r, hosts_line);
 }

@@ -25,6 +25,23 @@ static inline bool fz_is_space(char c)
 }
 void fz_trim(const char **s, size_t *len);
 
+static inline unsigned char fz_lower(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + ('a' - 'A')) : c;
+}
+
+/* Do the `alen` bytes at `a` equal the lowercase literal `lit`, ignoring ASCII case? */
+bool fz_eq_nocase(const char *a, size_t alen, const char *lit);
+/* Do the `len` bytes at `s` start with the lowercase literal `prefix`, ignoring ASCII case? */
+bool fz_starts_nocase(const char *s, size_t len, const char *prefix);
+
+/* A line-oriented format's handler for one line (without its terminator). */
+typedef int (*fz_line_fn)(struct fz_parse_result *r, const struct fz_parse_opts *o, uint32_t lineno,
+			  const char *line, size_t len);
+/* Feed every line to `fn`; stops at (and returns) the first negative result. */
+int fz_parse_each_line(const uint8_t *d, size_t n, const struct fz_parse_opts *o,
+		       struct fz_parse_result *r, fz_line_fn fn);
+
 /*
  * Record a name rule. `name` is raw text: it is normalized here (a leading
  * "*." is accepted only with wildcard_ok and makes the rule a subtree rule).
@@ -89,5 +106,4 @@ int fz_parse_urls(const uint8_t *d, size_t n, const struct fz_parse_opts *o,
 int fz_parse_csv(const uint8_t *d, size_t n, const struct fz_parse_opts *o,
 		 struct fz_parse_result *r);
 
-/* Format detection scores, one per format module (0 = not this format). */
 #endif

@@ -109,26 +109,10 @@ enum rpz_action {
 	RPZ_REDIRECT,
 };
 
-static unsigned char lower(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
-}
-
-static bool eq_ci(const char *a, size_t alen, const char *b)
-{
-	size_t n = strlen(b);
-	if (alen != n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (lower((unsigned char)a[i]) != (unsigned char)b[i])
-			return false;
-	return true;
-}
-
 static bool ends_with_label_ci(const char *s, size_t len, const char *label)
 {
 	size_t n = strlen(label);
-	if (len < n || !eq_ci(s + len - n, n, label))
+	if (len < n || !fz_eq_nocase(s + len - n, n, label))
 		return false;
 	return len == n || s[len - n - 1] == '.';
 }
@@ -209,7 +193,7 @@ static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
-	c = (char)lower((unsigned char)c);
+	c = (char)fz_lower((unsigned char)c);
 	if (c >= 'a' && c <= 'f')
 		return c - 'a' + 10;
 	return -1;
@@ -255,7 +239,7 @@ static bool rpz_ip_parse(const char *s, size_t len, int *family, uint8_t addr[16
 	uint16_t g[8] = {0};
 	size_t ngroups = n - 1, zz = SIZE_MAX;
 	for (size_t k = 1; k < n; k++)
-		if (eq_ci(l[k].s, l[k].len, "zz")) {
+		if (fz_eq_nocase(l[k].s, l[k].len, "zz")) {
 			if (zz != SIZE_MAX)
 				return false;
 			zz = k;
@@ -296,17 +280,17 @@ static enum rpz_action cname_action(const char *t, size_t len, const char *owner
 		return RPZ_NXDOMAIN;
 	if (len == 2 && t[0] == '*' && t[1] == '.')
 		return RPZ_NODATA;
-	if (eq_ci(t, len, "rpz-passthru."))
+	if (fz_eq_nocase(t, len, "rpz-passthru."))
 		return RPZ_PASSTHRU;
-	if (eq_ci(t, len, "rpz-drop."))
+	if (fz_eq_nocase(t, len, "rpz-drop."))
 		return RPZ_DROP;
-	if (eq_ci(t, len, "rpz-tcp-only."))
+	if (fz_eq_nocase(t, len, "rpz-tcp-only."))
 		return RPZ_TCP_ONLY;
 	/* The pre-2012 passthru: a CNAME to the trigger name itself. */
 	if (len == owner_len + 1 && t[owner_len] == '.') {
 		bool same = true;
 		for (size_t i = 0; i < owner_len && same; i++)
-			same = lower((unsigned char)t[i]) == lower((unsigned char)owner[i]);
+			same = fz_lower((unsigned char)t[i]) == fz_lower((unsigned char)owner[i]);
 		if (same)
 			return RPZ_PASSTHRU;
 	}
@@ -379,7 +363,7 @@ static bool is_ttl(const struct tok *t)
 	if (t->len == 0 || t->s[0] < '0' || t->s[0] > '9')
 		return false;
 	for (size_t i = 0; i < t->len; i++) {
-		char c = (char)lower((unsigned char)t->s[i]);
+		char c = (char)fz_lower((unsigned char)t->s[i]);
 		if (!((c >= '0' && c <= '9') || c == 's' || c == 'm' || c == 'h' || c == 'd' ||
 		      c == 'w'))
 			return false;
@@ -389,10 +373,10 @@ static bool is_ttl(const struct tok *t)
 
 static bool is_class(const struct tok *t)
 {
-	return eq_ci(t->s, t->len, "in") || eq_ci(t->s, t->len, "ch") ||
-	       eq_ci(t->s, t->len, "hs") || eq_ci(t->s, t->len, "cs") ||
-	       eq_ci(t->s, t->len, "none") || eq_ci(t->s, t->len, "any") ||
-	       (t->len > 5 && eq_ci(t->s, 5, "class"));
+	return fz_eq_nocase(t->s, t->len, "in") || fz_eq_nocase(t->s, t->len, "ch") ||
+	       fz_eq_nocase(t->s, t->len, "hs") || fz_eq_nocase(t->s, t->len, "cs") ||
+	       fz_eq_nocase(t->s, t->len, "none") || fz_eq_nocase(t->s, t->len, "any") ||
+	       (t->len > 5 && fz_eq_nocase(t->s, 5, "class"));
 }
 
 /*
@@ -418,11 +402,11 @@ static const char *owner_resolve(struct rpz *z, const char *s, size_t len, bool 
 			size_t ol = z->origin_len;
 			if (ol == 0) {
 				/* root origin: every absolute name is inside */
-			} else if (len == ol && eq_ci(s, len, z->origin)) {
+			} else if (len == ol && fz_eq_nocase(s, len, z->origin)) {
 				*apex = true;
 				return NULL;
 			} else if (len > ol + 1 && s[len - ol - 1] == '.' &&
-				   eq_ci(s + len - ol, ol, z->origin)) {
+				   fz_eq_nocase(s + len - ol, ol, z->origin)) {
 				len -= ol + 1;
 			} else {
 				return "owner name is outside the zone origin";
@@ -612,7 +596,7 @@ static int rpz_record(struct rpz *z, uint32_t line, char *rec, size_t len, bool 
 		if (is_ttl(&t[k])) {
 			k++;
 		} else if (is_class(&t[k])) {
-			other_class = !eq_ci(t[k].s, t[k].len, "in");
+			other_class = !fz_eq_nocase(t[k].s, t[k].len, "in");
 			k++;
 		}
 	}
@@ -623,7 +607,8 @@ static int rpz_record(struct rpz *z, uint32_t line, char *rec, size_t len, bool 
 	const struct tok *rd = &t[k + 1];
 
 	/* A different owner ends the local data being gathered. */
-	bool is_addr = eq_ci(type->s, type->len, "a") || eq_ci(type->s, type->len, "aaaa");
+	bool is_addr =
+	    fz_eq_nocase(type->s, type->len, "a") || fz_eq_nocase(type->s, type->len, "aaaa");
 	if (z->naddr &&
 	    (!is_addr || apex || olen != z->local_len || memcmp(owner, z->local_name, olen) != 0)) {
 		int rc = local_flush(z);
@@ -634,8 +619,8 @@ static int rpz_record(struct rpz *z, uint32_t line, char *rec, size_t len, bool 
 		return skip(z, line, "record class is not IN", rec, len);
 
 	/* SOA at the apex names the origin when there is no $ORIGIN. */
-	if (!z->have_origin && !blank_owner && eq_ci(type->s, type->len, "soa") && t[0].len > 1 &&
-	    t[0].s[t[0].len - 1] == '.') {
+	if (!z->have_origin && !blank_owner && fz_eq_nocase(type->s, type->len, "soa") &&
+	    t[0].len > 1 && t[0].s[t[0].len - 1] == '.') {
 		if (set_origin(z, t[0].s, t[0].len) == FZ_NAME_OK) {
 			apex = true;
 			z->prev_apex = true;
@@ -643,14 +628,14 @@ static int rpz_record(struct rpz *z, uint32_t line, char *rec, size_t len, bool 
 	}
 
 	if (!quotes && !escapes && !more) {
-		if (eq_ci(type->s, type->len, "ns")) {
+		if (fz_eq_nocase(type->s, type->len, "ns")) {
 			if (nrd != 1)
 				return reject(z, line, "NS record needs one name", rec, len);
 			if (apex)
 				return 0;
 			return skip(z, line, "SOA or NS record below the zone apex", rec, len);
 		}
-		if (eq_ci(type->s, type->len, "cname") && !apex) {
+		if (fz_eq_nocase(type->s, type->len, "cname") && !apex) {
 			if (nrd != 1)
 				return reject(z, line, "CNAME record needs one target", rec, len);
 			return rpz_policy(z, line, owner, olen, LDNS_RR_TYPE_CNAME, rd->s, rd->len,
@@ -688,7 +673,7 @@ static int rpz_directive(struct rpz *z, uint32_t line, const char *s, size_t len
 	while (a < alen && !fz_is_space(arg[a]) && arg[a] != ';')
 		a++;
 
-	if (eq_ci(s, i, "$origin")) {
+	if (fz_eq_nocase(s, i, "$origin")) {
 		if (a == 0)
 			return reject(z, line, "$ORIGIN without a name", s, len);
 		int rc = local_flush(z);
@@ -699,13 +684,13 @@ static int rpz_directive(struct rpz *z, uint32_t line, const char *s, size_t len
 			return reject(z, line, fz_name_strerror(st), s, len);
 		return 0;
 	}
-	if (eq_ci(s, i, "$ttl")) {
+	if (fz_eq_nocase(s, i, "$ttl")) {
 		struct tok t = {arg, a};
 		if (!is_ttl(&t))
 			return reject(z, line, "$TTL without a valid time", s, len);
 		return 0;
 	}
-	if (eq_ci(s, i, "$include"))
+	if (fz_eq_nocase(s, i, "$include"))
 		return reject(z, line, "$INCLUDE is refused: a feed must be a single file", s, len);
 	return reject(z, line, "unknown zone file directive", s, len);
 }

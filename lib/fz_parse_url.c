@@ -50,22 +50,6 @@
 
 /* ---- URL rules ---------------------------------------------------------- */
 
-static unsigned char lower(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
-}
-
-static bool eq_ci(const char *a, size_t alen, const char *b)
-{
-	size_t n = strlen(b);
-	if (alen != n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (lower((unsigned char)a[i]) != (unsigned char)b[i])
-			return false;
-	return true;
-}
-
 /* U+00AD, U+200B..U+200D, U+2060, U+FEFF in UTF-8. */
 static bool has_invisible(const char *s, size_t len)
 {
@@ -331,7 +315,7 @@ static int find_col(struct csv_row *row, const char *const *names)
 			const char *s;
 			size_t len;
 			field_trim(row, k, &s, &len);
-			if (eq_ci(s, len, *nm))
+			if (fz_eq_nocase(s, len, *nm))
 				return (int)k;
 		}
 	return -1;
@@ -371,14 +355,15 @@ static bool is_indicator_type(const char *s, size_t len)
 	static const char *const types[] = {"url",  "domain", "ip",	  "md5",
 					    "sha1", "sha256", "hostname", NULL};
 	for (const char *const *t = types; *t; t++)
-		if (eq_ci(s, len, *t))
+		if (fz_eq_nocase(s, len, *t))
 			return true;
 	return false;
 }
 
 static bool starts_http(const char *s, size_t len)
 {
-	return (len > 7 && eq_ci(s, 7, "http://")) || (len > 8 && eq_ci(s, 8, "https://"));
+	return (len > 7 && fz_eq_nocase(s, 7, "http://")) ||
+	       (len > 8 && fz_eq_nocase(s, 8, "https://"));
 }
 
 /*
@@ -467,14 +452,16 @@ bad:
 static int csv_indicator(struct fz_parse_result *r, const struct fz_parse_opts *o, uint32_t line,
 			 const char *type, size_t tlen, const char *v, size_t vlen)
 {
-	if (eq_ci(type, tlen, "url"))
+	if (fz_eq_nocase(type, tlen, "url"))
 		return fz_parse_add_url(r, o, line, v, vlen);
-	if (eq_ci(type, tlen, "domain") || eq_ci(type, tlen, "hostname"))
+	if (fz_eq_nocase(type, tlen, "domain") || fz_eq_nocase(type, tlen, "hostname"))
 		return fz_parse_add_name(r, o, line, v, vlen, false, FZ_ACTION_BLOCK,
 					 FZ_MATCH_EXACT, FZ_POLICY_DEFAULT);
-	if (eq_ci(type, tlen, "ip") || eq_ci(type, tlen, "ipv4") || eq_ci(type, tlen, "ipv6"))
+	if (fz_eq_nocase(type, tlen, "ip") || fz_eq_nocase(type, tlen, "ipv4") ||
+	    fz_eq_nocase(type, tlen, "ipv6"))
 		return add_ip_value(r, line, v, vlen);
-	if (eq_ci(type, tlen, "md5") || eq_ci(type, tlen, "sha1") || eq_ci(type, tlen, "sha256"))
+	if (fz_eq_nocase(type, tlen, "md5") || fz_eq_nocase(type, tlen, "sha1") ||
+	    fz_eq_nocase(type, tlen, "sha256"))
 		return fz_parse_problem(r, line, FZ_PROBLEM_SKIPPED,
 					"file hash indicator, not a network rule", v, vlen);
 	return fz_parse_problem(r, line, FZ_PROBLEM_SKIPPED, "unknown indicator type", type, tlen);
@@ -493,7 +480,7 @@ static int csv_row_rule(struct fz_parse_result *r, const struct fz_parse_opts *o
 
 	if (c->status >= 0 && (size_t)c->status < row->n) {
 		field_trim(row, (size_t)c->status, &s, &len);
-		if (eq_ci(s, len, "offline")) {
+		if (fz_eq_nocase(s, len, "offline")) {
 			if (c->url >= 0 && (size_t)c->url < row->n)
 				field_trim(row, (size_t)c->url, &s, &len);
 			return fz_parse_problem(r, line, FZ_PROBLEM_SKIPPED,
@@ -508,7 +495,7 @@ static int csv_row_rule(struct fz_parse_result *r, const struct fz_parse_opts *o
 		if (len == 0)
 			return fz_parse_problem(r, line, FZ_PROBLEM_REJECTED, "empty URL field",
 						NULL, 0);
-		if (eq_ci(s, len, "url"))
+		if (fz_eq_nocase(s, len, "url"))
 			return 0; /* a repeated header (concatenated exports) */
 		return fz_parse_add_url(r, o, line, s, len);
 	case CSV_HOST_PATH:
@@ -516,7 +503,7 @@ static int csv_row_rule(struct fz_parse_result *r, const struct fz_parse_opts *o
 			break;
 		field_trim(row, (size_t)c->host, &s, &len);
 		field_trim(row, (size_t)c->path, &t, &tlen);
-		if (eq_ci(s, len, "host") && eq_ci(t, tlen, "path"))
+		if (fz_eq_nocase(s, len, "host") && fz_eq_nocase(t, tlen, "path"))
 			return 0;
 		return fz_parse_add_host_path(r, o, line, s, len, t, tlen);
 	case CSV_TYPE_VALUE:
@@ -524,7 +511,7 @@ static int csv_row_rule(struct fz_parse_result *r, const struct fz_parse_opts *o
 			break;
 		field_trim(row, (size_t)c->type, &t, &tlen);
 		field_trim(row, (size_t)c->value, &s, &len);
-		if (eq_ci(t, tlen, "type") && eq_ci(s, len, "value"))
+		if (fz_eq_nocase(t, tlen, "type") && fz_eq_nocase(s, len, "value"))
 			return 0;
 		if (len == 0)
 			return fz_parse_problem(r, line, FZ_PROBLEM_REJECTED,
