@@ -71,32 +71,55 @@ static inline uint64_t finalize(const struct fz_hkey *k, uint64_t h)
 	return fz_hash_mum(h ^ P3, k->k0 ^ P1) ^ h;
 }
 
+/* Mask with 0x80 in every byte of w equal to c (exact: no borrow between bytes). */
+static inline uint64_t bytes_equal(uint64_t w, unsigned char c)
+{
+	const uint64_t ones = 0x0101010101010101ull, low7 = 0x7f7f7f7f7f7f7f7full;
+	uint64_t x = w ^ (c * ones);
+	uint64_t t = (x & low7) + low7;
+	return ~(t | x | low7);
+}
+
 unsigned fz_hash_suffixes(const struct fz_hkey *k, const char *name, size_t len, uint64_t *fps,
 			  unsigned max)
 {
 	if (len && name[len - 1] == '.')
 		len--;
-	if (len == 0)
+	if (len == 0 || len > 0xffff)
+		return 0;
+	/* Find the dots 8 bytes at a time; labels are then hashed right to left. */
+	uint16_t ends[FZ_MAX_LABELS + 1]; /* position of each dot, then len */
+	unsigned nd = 0;
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t m = bytes_equal(load64(name + i), '.');
+		while (m) {
+			if (nd == FZ_MAX_LABELS)
+				return 0;
+			ends[nd++] = (uint16_t)(i + ((unsigned)__builtin_ctzll(m) >> 3));
+			m &= m - 1;
+		}
+	}
+	for (; i < len; i++)
+		if (name[i] == '.') {
+			if (nd == FZ_MAX_LABELS)
+				return 0;
+			ends[nd++] = (uint16_t)i;
+		}
+	if (nd + 1 > max)
 		return 0;
 	uint64_t h = k->k1;
-	unsigned n = 0;
 	size_t end = len;
-	for (;;) {
-		const char *dot = NULL;
-		for (size_t i = end; i > 0; i--)
-			if (name[i - 1] == '.') {
-				dot = name + i - 1;
-				break;
-			}
-		size_t start = dot ? (size_t)(dot - name) + 1 : 0;
-		if (start == end || n == max)
-			return 0;
+	unsigned n = 0;
+	for (unsigned d = nd + 1; d-- > 0;) {
+		size_t start = d ? (size_t)ends[d - 1] + 1 : 0;
+		if (start == end)
+			return 0; /* empty label */
 		h = mix_label(k, h, name + start, end - start);
 		fps[n++] = finalize(k, h);
-		if (!dot)
-			return n;
 		end = start - 1;
 	}
+	return n;
 }
 
 uint64_t fz_hash_name(const struct fz_hkey *k, const char *name, size_t len)
