@@ -537,14 +537,23 @@ static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The feed set of the rules in run[] that agree with `attr` (action and priority). */
+/*
+ * The feed set of the rules in run[] that agree with `attr` (action and
+ * priority). For a subtree key only subtree rules count: a feed that
+ * lists just the name itself must never be named for its children.
+ */
+static bool run_agrees(uint32_t a, uint32_t with, bool subtree_key)
+{
+	return ATTR_ACTION(a) == ATTR_ACTION(with) && ATTR_PRIO(a) == ATTR_PRIO(with) &&
+	       (!subtree_key || ATTR_SUBTREE(a));
+}
+
 static int run_feedset(struct build *b, const struct hidx *run, size_t n, uint32_t attr,
-		       uint32_t *ret)
+		       bool subtree_key, uint32_t *ret)
 {
 	size_t nf = 0;
 	for (size_t i = 0; i < n; i++)
-		nf += ATTR_ACTION(run[i].attr) == ATTR_ACTION(attr) &&
-		      ATTR_PRIO(run[i].attr) == ATTR_PRIO(attr);
+		nf += run_agrees(run[i].attr, attr, subtree_key);
 	if (nf == 1) {
 		/* Nearly every name comes from one feed: its set is cached. */
 		uint16_t f = ATTR_FEED(attr);
@@ -561,8 +570,7 @@ static int run_feedset(struct build *b, const struct hidx *run, size_t n, uint32
 		return rc;
 	nf = 0;
 	for (size_t i = 0; i < n; i++)
-		if (ATTR_ACTION(run[i].attr) == ATTR_ACTION(attr) &&
-		    ATTR_PRIO(run[i].attr) == ATTR_PRIO(attr))
+		if (run_agrees(run[i].attr, attr, subtree_key))
 			b->scratch[nf++] = ATTR_FEED(run[i].attr);
 	return feedset_from_scratch(b, nf, ret);
 }
@@ -617,7 +625,7 @@ static int resolve_name(struct build *b, const struct hidx *run, size_t n, struc
 		    .category = b->w->feeds.v[ATTR_FEED(a)].category,
 		    .has_local = (uint8_t)ATTR_LOCAL(a),
 		};
-		int rc = run_feedset(b, run, n, a, &k->feedset_off);
+		int rc = run_feedset(b, run, n, a, match[e] == FZ_MATCH_SUBTREE, &k->feedset_off);
 		if (rc < 0)
 			return rc;
 	}
