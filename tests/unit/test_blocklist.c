@@ -97,7 +97,7 @@ static void test_semantics(void)
 
 	struct fz_blwriter_stats st;
 	char err[256] = "";
-	struct fz_blwriter_opts o = {.seed = seed, .generation = 7};
+	struct fz_blwriter_opts o = {.seed = seed, .generation = 7, .created = 1700000000};
 	CHECK_INT(fz_blwriter_write(w, path_in("a.fzb"), &o, &st, err, sizeof(err)), 0);
 	CHECK_INT(st.generation, 7);
 	CHECK(st.pruned >= 1);
