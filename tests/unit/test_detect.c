@@ -3,56 +3,54 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "fz_parse.h"
-#include "fz_test.h"
+#include "fz_test_parse.h"
 
-static enum fz_format detect_str(const char *s)
+/* fz_format_detect() reads `len` bytes of `data` as `want`; `what` names them when it does not. */
+static void check_detect(const char *what, const void *data, size_t len, enum fz_format want)
 {
-	return fz_format_detect((const uint8_t *)s, strlen(s));
-}
+	enum fz_format got = fz_format_detect(data, len);
 
-#define CHECK_FORMAT(got, want)                                                                    \
-	do {                                                                                       \
-		enum fz_format g_ = (got), w_ = (want);                                            \
-		CHECK_STR(fz_format_name(g_), fz_format_name(w_));                                 \
-	} while (0)
+	CHECK_STR(fz_format_name(got), fz_format_name(want));
+	if (got != want)
+		fprintf(stderr, "  %s: detected as %s\n", what, fz_format_name(got));
+}
 
 static void test_strings(void)
 {
-	CHECK_FORMAT(detect_str(""), FZ_FORMAT_DOMAINS);
-	CHECK_FORMAT(detect_str("# only comments\n#\n"), FZ_FORMAT_DOMAINS);
-	CHECK_FORMAT(detect_str("! only adblock comments\n"), FZ_FORMAT_ADBLOCK);
-	CHECK_FORMAT(detect_str("a.example\nb.example\n"), FZ_FORMAT_DOMAINS);
-	CHECK_FORMAT(detect_str("*.a.example\n*.b.example\n"), FZ_FORMAT_DOMAINS);
-	CHECK_FORMAT(detect_str("0.0.0.0 a.example\n0.0.0.0 b.example c.example\n"),
-		     FZ_FORMAT_HOSTS);
-	CHECK_FORMAT(detect_str("127.0.0.1 a.example\n::1 localhost\n0 b.example\n"),
-		     FZ_FORMAT_HOSTS);
-	CHECK_FORMAT(detect_str("||a.example^\n||b.example^\n"), FZ_FORMAT_ADBLOCK);
-	CHECK_FORMAT(detect_str("@@|a.example^\n@@||b.example^\n"), FZ_FORMAT_ADBLOCK);
-	CHECK_FORMAT(detect_str("[Adblock Plus]\na.example\nb.example\n"), FZ_FORMAT_ADBLOCK);
-	CHECK_FORMAT(detect_str("! Title: x\na.example\nb.example\n"), FZ_FORMAT_ADBLOCK);
-	CHECK_FORMAT(detect_str("/^ads?\\./\n/tracker/\n"), FZ_FORMAT_ADBLOCK);
-	CHECK_FORMAT(detect_str("$TTL 300\n@ SOA a. b. 1 2 3 4 5\na.example CNAME .\n"),
-		     FZ_FORMAT_RPZ);
-	CHECK_FORMAT(detect_str("a.example CNAME .\n*.a.example CNAME .\n"), FZ_FORMAT_RPZ);
-	CHECK_FORMAT(detect_str("http://a.example/x\nhttps://b.example\n"), FZ_FORMAT_URLS);
-	CHECK_FORMAT(detect_str("HTTPS://A.EXAMPLE/X\nhttp://b.example\nc.example/path\n"),
-		     FZ_FORMAT_URLS);
-	CHECK_FORMAT(detect_str("url,label,source\nhttps://a.example,0,x\nhttps://b.example,0,x\n"),
-		     FZ_FORMAT_CSV);
-	CHECK_FORMAT(detect_str("\"host\",\"path\"\n\"a.example\",\"/x\"\n\"b.example\",\"\"\n"),
-		     FZ_FORMAT_CSV);
-	/* URLs with a comma here and there are still a URL list. */
-	CHECK_FORMAT(detect_str("http://a.example/x?a=1,2\nhttp://b.example/\nhttp://c.example/\n"
-				"http://d.example/y\n"),
-		     FZ_FORMAT_URLS);
-	/* A UTF-8 BOM and CRLF do not change anything. */
-	CHECK_FORMAT(detect_str("\xef\xbb\xbf"
-				"0.0.0.0 a.example\r\n0.0.0.0 b.example\r\n"),
-		     FZ_FORMAT_HOSTS);
+	static const struct {
+		const char *in;
+		enum fz_format want;
+	} cases[] = {
+	    {"", FZ_FORMAT_DOMAINS},
+	    {"# only comments\n#\n", FZ_FORMAT_DOMAINS},
+	    {"! only adblock comments\n", FZ_FORMAT_ADBLOCK},
+	    {"a.example\nb.example\n", FZ_FORMAT_DOMAINS},
+	    {"*.a.example\n*.b.example\n", FZ_FORMAT_DOMAINS},
+	    {"0.0.0.0 a.example\n0.0.0.0 b.example c.example\n", FZ_FORMAT_HOSTS},
+	    {"127.0.0.1 a.example\n::1 localhost\n0 b.example\n", FZ_FORMAT_HOSTS},
+	    {"||a.example^\n||b.example^\n", FZ_FORMAT_ADBLOCK},
+	    {"@@|a.example^\n@@||b.example^\n", FZ_FORMAT_ADBLOCK},
+	    {"[Adblock Plus]\na.example\nb.example\n", FZ_FORMAT_ADBLOCK},
+	    {"! Title: x\na.example\nb.example\n", FZ_FORMAT_ADBLOCK},
+	    {"/^ads?\\./\n/tracker/\n", FZ_FORMAT_ADBLOCK},
+	    {"$TTL 300\n@ SOA a. b. 1 2 3 4 5\na.example CNAME .\n", FZ_FORMAT_RPZ},
+	    {"a.example CNAME .\n*.a.example CNAME .\n", FZ_FORMAT_RPZ},
+	    {"http://a.example/x\nhttps://b.example\n", FZ_FORMAT_URLS},
+	    {"HTTPS://A.EXAMPLE/X\nhttp://b.example\nc.example/path\n", FZ_FORMAT_URLS},
+	    {"url,label,source\nhttps://a.example,0,x\nhttps://b.example,0,x\n", FZ_FORMAT_CSV},
+	    {"\"host\",\"path\"\n\"a.example\",\"/x\"\n\"b.example\",\"\"\n", FZ_FORMAT_CSV},
+	    /* URLs with a comma here and there are still a URL list. */
+	    {"http://a.example/x?a=1,2\nhttp://b.example/\nhttp://c.example/\nhttp://d.example/y\n",
+	     FZ_FORMAT_URLS},
+	    /* A UTF-8 BOM and CRLF do not change anything. */
+	    {"\xef\xbb\xbf"
+	     "0.0.0.0 a.example\r\n0.0.0.0 b.example\r\n",
+	     FZ_FORMAT_HOSTS},
+	};
+	for (size_t i = 0; i < FZ_TEST_ARRAY_SIZE(cases); i++)
+		check_detect(cases[i].in, cases[i].in, strlen(cases[i].in), cases[i].want);
 	/* NULL with length 0 is an empty input. */
-	CHECK_FORMAT(fz_format_detect(NULL, 0), FZ_FORMAT_DOMAINS);
+	check_detect("NULL", NULL, 0, FZ_FORMAT_DOMAINS);
 }
 
 /* Only the start of a big input decides (and the rest is not read). */
@@ -68,18 +66,18 @@ static void test_window(void)
 		n += (size_t)snprintf(buf + n, cap - n, "name%04d.example\n", i);
 	while (n + 40 < cap)
 		n += (size_t)snprintf(buf + n, cap - n, "0.0.0.0 h%06zu.example\n", n);
-	CHECK_FORMAT(fz_format_detect((const uint8_t *)buf, n), FZ_FORMAT_DOMAINS);
+	check_detect("1000 domain lines, then hosts lines", buf, n, FZ_FORMAT_DOMAINS);
 
 	/* 80 KiB of comments first: the window holds no data line at all. */
 	n = 0;
 	while (n < 80 * 1024)
 		n += (size_t)snprintf(buf + n, cap - n, "# %s\n", "a long comment line, again");
 	n += (size_t)snprintf(buf + n, cap - n, "0.0.0.0 late.example\n");
-	CHECK_FORMAT(fz_format_detect((const uint8_t *)buf, n), FZ_FORMAT_DOMAINS);
+	check_detect("80 KiB of comments, then a hosts line", buf, n, FZ_FORMAT_DOMAINS);
 
 	/* One line longer than the window: never read past it, no crash. */
 	memset(buf, 'a', cap);
-	CHECK_FORMAT(fz_format_detect((const uint8_t *)buf, cap), FZ_FORMAT_DOMAINS);
+	check_detect("one line of 200 KiB", buf, cap, FZ_FORMAT_DOMAINS);
 	free(buf);
 }
 
@@ -89,35 +87,28 @@ static void test_fixtures(void)
 		const char *file;
 		enum fz_format want;
 	} cases[] = {
-	    {"hosts.txt", FZ_FORMAT_HOSTS},
-	    {"domains.txt", FZ_FORMAT_DOMAINS},
-	    {"wildcard.txt", FZ_FORMAT_DOMAINS},
-	    {"adblock.txt", FZ_FORMAT_ADBLOCK},
-	    {"adblock-header.txt", FZ_FORMAT_ADBLOCK},
-	    {"adblock-bare.txt", FZ_FORMAT_ADBLOCK},
-	    {"adblock-hash.txt", FZ_FORMAT_ADBLOCK},
-	    {"rpz.txt", FZ_FORMAT_RPZ},
-	    {"rpz-parens.txt", FZ_FORMAT_RPZ},
-	    {"urls.txt", FZ_FORMAT_URLS},
-	    {"csv-banner.csv", FZ_FORMAT_CSV},
-	    {"csv-header.csv", FZ_FORMAT_CSV},
-	    {"csv-noheader.csv", FZ_FORMAT_CSV},
-	    {"csv-hostpath.csv", FZ_FORMAT_CSV},
-	    {"empty.txt", FZ_FORMAT_DOMAINS},
+	    {"detect/hosts.txt", FZ_FORMAT_HOSTS},
+	    {"detect/domains.txt", FZ_FORMAT_DOMAINS},
+	    {"detect/wildcard.txt", FZ_FORMAT_DOMAINS},
+	    {"detect/adblock.txt", FZ_FORMAT_ADBLOCK},
+	    {"detect/adblock-header.txt", FZ_FORMAT_ADBLOCK},
+	    {"detect/adblock-bare.txt", FZ_FORMAT_ADBLOCK},
+	    {"detect/adblock-hash.txt", FZ_FORMAT_ADBLOCK},
+	    {"detect/rpz.txt", FZ_FORMAT_RPZ},
+	    {"detect/rpz-parens.txt", FZ_FORMAT_RPZ},
+	    {"detect/urls.txt", FZ_FORMAT_URLS},
+	    {"detect/csv-banner.csv", FZ_FORMAT_CSV},
+	    {"detect/csv-header.csv", FZ_FORMAT_CSV},
+	    {"detect/csv-noheader.csv", FZ_FORMAT_CSV},
+	    {"detect/csv-hostpath.csv", FZ_FORMAT_CSV},
+	    {"detect/empty.txt", FZ_FORMAT_DOMAINS},
 	};
-	const char *dir = getenv("FZ_FIXTURES");
-	char path[4096];
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < FZ_TEST_ARRAY_SIZE(cases); i++) {
 		size_t len;
-		snprintf(path, sizeof(path), "%s/detect/%s", dir ? dir : FZ_FIXTURES,
-			 cases[i].file);
-		unsigned char *buf = fz_test_read_file(path, &len);
-		enum fz_format got = fz_format_detect(buf, len);
-		if (got != cases[i].want)
-			fprintf(stderr, "  %s detected as %s\n", cases[i].file,
-				fz_format_name(got));
-		CHECK_FORMAT(got, cases[i].want);
+		unsigned char *buf = fz_test_fixture(cases[i].file, &len);
+
+		check_detect(cases[i].file, buf, len, cases[i].want);
 		free(buf);
 	}
 }
@@ -125,15 +116,9 @@ static void test_fixtures(void)
 /* fz_parse() with FZ_FORMAT_AUTO uses the detected format and says which. */
 static void test_parse_auto(void)
 {
-	struct fz_parse_opts o = {.format = FZ_FORMAT_AUTO};
 	struct fz_parse_result r;
-	const char *dir = getenv("FZ_FIXTURES");
-	char path[4096];
-	size_t len;
 
-	snprintf(path, sizeof(path), "%s/detect/hosts.txt", dir ? dir : FZ_FIXTURES);
-	unsigned char *buf = fz_test_read_file(path, &len);
-	CHECK_INT(fz_parse(buf, len, &o, &r), 0);
+	fz_test_parse_file(FZ_FORMAT_AUTO, "detect/hosts.txt", &r);
 	CHECK_INT(r.format, FZ_FORMAT_HOSTS);
 	CHECK_INT(r.accepted, 4);
 	CHECK_INT(r.skipped, 2); /* the two localhost lines */
@@ -144,11 +129,8 @@ static void test_parse_auto(void)
 		CHECK_INT(r.entries[3].line, 6);
 	}
 	fz_parse_result_free(&r);
-	free(buf);
 
-	snprintf(path, sizeof(path), "%s/detect/adblock-bare.txt", dir ? dir : FZ_FIXTURES);
-	buf = fz_test_read_file(path, &len);
-	CHECK_INT(fz_parse(buf, len, &o, &r), 0);
+	fz_test_parse_file(FZ_FORMAT_AUTO, "detect/adblock-bare.txt", &r);
 	CHECK_INT(r.format, FZ_FORMAT_ADBLOCK);
 	CHECK_INT(r.accepted, 4); /* three names and an address rule */
 	CHECK_INT(r.rejected + r.skipped, 0);
@@ -157,11 +139,8 @@ static void test_parse_auto(void)
 		CHECK_INT(r.entries[0].match, FZ_MATCH_EXACT);
 	}
 	fz_parse_result_free(&r);
-	free(buf);
 
-	snprintf(path, sizeof(path), "%s/detect/wildcard.txt", dir ? dir : FZ_FIXTURES);
-	buf = fz_test_read_file(path, &len);
-	CHECK_INT(fz_parse(buf, len, &o, &r), 0);
+	fz_test_parse_file(FZ_FORMAT_AUTO, "detect/wildcard.txt", &r);
 	CHECK_INT(r.format, FZ_FORMAT_DOMAINS);
 	CHECK_INT(r.accepted, 3);
 	if (r.n_entries == 3) {
@@ -169,10 +148,8 @@ static void test_parse_auto(void)
 		CHECK_INT(r.entries[1].match, FZ_MATCH_SUBTREE);
 	}
 	fz_parse_result_free(&r);
-	free(buf);
 
-	const char *ab = "! x\n||a.example^\n";
-	CHECK_INT(fz_parse((const uint8_t *)ab, strlen(ab), &o, &r), 0);
+	fz_test_parse_str(FZ_FORMAT_AUTO, "! x\n||a.example^\n", &r);
 	CHECK_INT(r.format, FZ_FORMAT_ADBLOCK);
 	CHECK_INT(r.accepted, 1);
 	if (r.n_entries == 1)
@@ -184,16 +161,12 @@ static void test_parse_auto(void)
 static void test_garbage(void)
 {
 	uint8_t buf[8192];
-	uint32_t x = 99;
+	uint32_t seed = 99;
 
 	for (int round = 0; round < 300; round++) {
-		size_t len = (size_t)(round * 97) % sizeof(buf);
-		for (size_t i = 0; i < len; i++) {
-			static const char alpha[] = "0.1 :a|^$@#!;,\"/\n\r\t";
-			x = x * 1103515245u + 12345u;
-			uint8_t c = (uint8_t)(x >> 16);
-			buf[i] = (c & 3) ? (uint8_t)alpha[c % (sizeof(alpha) - 1)] : c;
-		}
+		size_t len = (size_t)round * 97 % sizeof(buf);
+
+		fz_test_fill(buf, len, "0.1 :a|^$@#!;,\"/\n\r\t", &seed);
 		enum fz_format f = fz_format_detect(buf, len);
 		CHECK(f > FZ_FORMAT_AUTO && f < FZ_FORMAT_COUNT);
 	}

@@ -1,124 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* RPZ zone files, driven through fz_parse(). */
-#include <arpa/inet.h>
-#include <sys/socket.h>
 #include <time.h>
 
-#include "fz_parse.h"
-#include "fz_test.h"
-
-static const char *fixtures(void)
-{
-	const char *e = getenv("FZ_FIXTURES");
-	return e && *e ? e : FZ_FIXTURES;
-}
-
-static void parse_file(const char *rel, struct fz_parse_result *r)
-{
-	char path[4096];
-	size_t n;
-	snprintf(path, sizeof(path), "%s/%s", fixtures(), rel);
-	unsigned char *d = fz_test_read_file(path, &n);
-	struct fz_parse_opts o = {.format = FZ_FORMAT_RPZ};
-	CHECK_INT(fz_parse(d, n, &o, r), 0);
-	CHECK_INT(r->format, FZ_FORMAT_RPZ);
-	free(d);
-}
-
-static int parse_mem(const void *s, size_t n, struct fz_parse_result *r)
-{
-	struct fz_parse_opts o = {.format = FZ_FORMAT_RPZ};
-	/* A copy of exactly n bytes, so reading past the end is caught by ASan. */
-	uint8_t *copy = malloc(n ? n : 1);
-	memcpy(copy, s, n);
-	int rc = fz_parse(copy, n, &o, r);
-	free(copy);
-	return rc;
-}
-
-static void parse_str(const char *s, struct fz_parse_result *r)
-{
-	CHECK_INT(parse_mem(s, strlen(s), r), 0);
-}
-
-static const struct fz_entry *at_line(const struct fz_parse_result *r, uint32_t line)
-{
-	for (size_t i = 0; i < r->n_entries; i++)
-		if (r->entries[i].line == line)
-			return &r->entries[i];
-	return NULL;
-}
-
-static const struct fz_problem *problem_at(const struct fz_parse_result *r, uint32_t line)
-{
-	for (size_t i = 0; i < r->n_problems; i++)
-		if (r->problems[i].line == line)
-			return &r->problems[i];
-	return NULL;
-}
-
-static void check_name(const struct fz_parse_result *r, uint32_t line, const char *name,
-		       enum fz_action action, enum fz_match match, enum fz_policy policy)
-{
-	const struct fz_entry *e = at_line(r, line);
-	CHECK(e != NULL);
-	if (!e) {
-		fprintf(stderr, "  no entry on line %u\n", line);
-		return;
-	}
-	CHECK_INT(e->kind, FZ_RULE_NAME);
-	CHECK_STR(fz_parse_str(r, e->name_off), name);
-	CHECK_INT(e->name_len, strlen(name));
-	CHECK_INT(e->action, action);
-	CHECK_INT(e->match, match);
-	CHECK_INT(e->policy, policy);
-}
-
-static void check_ip(const struct fz_parse_result *r, uint32_t line, int family, const char *addr,
-		     unsigned prefix, enum fz_action action)
-{
-	const struct fz_entry *e = at_line(r, line);
-	uint8_t want[16] = {0};
-	CHECK(e != NULL);
-	if (!e) {
-		fprintf(stderr, "  no entry on line %u\n", line);
-		return;
-	}
-	CHECK_INT(inet_pton(family, addr, want), 1);
-	CHECK_INT(e->kind, FZ_RULE_IP);
-	CHECK_INT(e->family, family);
-	CHECK_INT(e->prefix, prefix);
-	CHECK_INT(e->action, action);
-	CHECK(memcmp(e->addr, want, 16) == 0);
-}
-
-static void check_problem(const struct fz_parse_result *r, uint32_t line, enum fz_problem_kind kind,
-			  const char *reason_part)
-{
-	const struct fz_problem *p = problem_at(r, line);
-	CHECK(p != NULL);
-	if (!p) {
-		fprintf(stderr, "  no problem on line %u\n", line);
-		return;
-	}
-	CHECK_INT(p->kind, kind);
-	CHECK(p->reason && strstr(p->reason, reason_part) != NULL);
-	if (p->reason && !strstr(p->reason, reason_part))
-		fprintf(stderr, "  line %u: reason \"%s\", expected \"%s\"\n", line, p->reason,
-			reason_part);
-	CHECK(at_line(r, line) == NULL);
-}
-
-static void check_counts(const struct fz_parse_result *r, size_t acc, size_t dup, size_t rej,
-			 size_t skip)
-{
-	CHECK_INT(r->accepted, acc);
-	CHECK_INT(r->n_entries, acc);
-	CHECK_INT(r->duplicates, dup);
-	CHECK_INT(r->rejected, rej);
-	CHECK_INT(r->skipped, skip);
-	CHECK_INT(r->n_problems, rej + skip);
-}
+#include "fz_test_parse.h"
 
 static void check_local(const struct fz_parse_result *r, const struct fz_entry *e, size_t i,
 			int family, const char *addr)
@@ -139,70 +23,70 @@ static void check_local(const struct fz_parse_result *r, const struct fz_entry *
 static void test_basic(void)
 {
 	struct fz_parse_result r;
-	parse_file("rpz/basic.rpz", &r);
+	fz_test_parse_file(FZ_FORMAT_RPZ, "rpz/basic.rpz", &r);
 	CHECK_INT(r.lines, 40);
-	check_counts(&r, 13, 1, 9, 8);
+	CHECK_COUNTS(&r, 13, 1, 9, 8);
 
 	/* Lines 1-7: comment, $TTL, $ORIGIN, a SOA over three lines, NS: no problems. */
 	for (uint32_t l = 1; l <= 7; l++)
-		CHECK(problem_at(&r, l) == NULL && at_line(&r, l) == NULL);
+		CHECK(fz_test_problem_at(&r, l) == NULL && fz_test_entry_at(&r, l) == NULL);
 
-	check_name(&r, 8, "evil.example", FZ_ACTION_BLOCK, FZ_MATCH_EXACT, FZ_POLICY_NXDOMAIN);
-	check_name(&r, 9, "evil.example", FZ_ACTION_BLOCK, FZ_MATCH_SUBTREE, FZ_POLICY_NXDOMAIN);
-	check_name(&r, 10, "nodata.example", FZ_ACTION_BLOCK, FZ_MATCH_EXACT, FZ_POLICY_NODATA);
-	check_name(&r, 11, "good.example", FZ_ACTION_ALLOW, FZ_MATCH_EXACT, FZ_POLICY_DEFAULT);
-	check_name(&r, 12, "drop.example", FZ_ACTION_BLOCK, FZ_MATCH_EXACT, FZ_POLICY_DEFAULT);
-	check_problem(&r, 13, FZ_PROBLEM_SKIPPED, "rpz-tcp-only");
-	check_problem(&r, 14, FZ_PROBLEM_SKIPPED, "walled garden");
+	CHECK_NAME_AT(&r, 8, "evil.example", FZ_ACTION_BLOCK, FZ_MATCH_EXACT, FZ_POLICY_NXDOMAIN);
+	CHECK_NAME_AT(&r, 9, "evil.example", FZ_ACTION_BLOCK, FZ_MATCH_SUBTREE, FZ_POLICY_NXDOMAIN);
+	CHECK_NAME_AT(&r, 10, "nodata.example", FZ_ACTION_BLOCK, FZ_MATCH_EXACT, FZ_POLICY_NODATA);
+	CHECK_NAME_AT(&r, 11, "good.example", FZ_ACTION_ALLOW, FZ_MATCH_EXACT, FZ_POLICY_DEFAULT);
+	CHECK_NAME_AT(&r, 12, "drop.example", FZ_ACTION_BLOCK, FZ_MATCH_EXACT, FZ_POLICY_DEFAULT);
+	CHECK_PROBLEM_ONLY(&r, 13, FZ_PROBLEM_SKIPPED, "rpz-tcp-only");
+	CHECK_PROBLEM_ONLY(&r, 14, FZ_PROBLEM_SKIPPED, "walled garden");
 
 	/* Lines 15-17: A, AAAA and an owner-less A merge into one local-data rule. */
-	check_name(&r, 15, "sink.example", FZ_ACTION_BLOCK, FZ_MATCH_EXACT, FZ_POLICY_LOCAL);
-	const struct fz_entry *e = at_line(&r, 15);
+	CHECK_NAME_AT(&r, 15, "sink.example", FZ_ACTION_BLOCK, FZ_MATCH_EXACT, FZ_POLICY_LOCAL);
+	const struct fz_entry *e = fz_test_entry_at(&r, 15);
 	if (e) {
 		CHECK_INT(e->naddr, 3);
 		check_local(&r, e, 0, AF_INET, "192.0.2.1");
 		check_local(&r, e, 1, AF_INET6, "2001:db8::53");
 		check_local(&r, e, 2, AF_INET, "192.0.2.2");
 	}
-	CHECK(at_line(&r, 16) == NULL && at_line(&r, 17) == NULL);
-	check_name(&r, 18, "sink.example", FZ_ACTION_BLOCK, FZ_MATCH_SUBTREE, FZ_POLICY_LOCAL);
-	e = at_line(&r, 18);
+	CHECK(fz_test_entry_at(&r, 16) == NULL && fz_test_entry_at(&r, 17) == NULL);
+	CHECK_NAME_AT(&r, 18, "sink.example", FZ_ACTION_BLOCK, FZ_MATCH_SUBTREE, FZ_POLICY_LOCAL);
+	e = fz_test_entry_at(&r, 18);
 	if (e) {
 		CHECK_INT(e->naddr, 1);
 		check_local(&r, e, 0, AF_INET, "192.0.2.9");
 	}
 
-	check_ip(&r, 19, AF_INET, "1.2.3.4", 32, FZ_ACTION_BLOCK);
-	check_ip(&r, 20, AF_INET6, "2001:db8::", 48, FZ_ACTION_BLOCK);
-	check_ip(&r, 21, AF_INET, "192.0.2.0", 24, FZ_ACTION_ALLOW);
-	check_problem(&r, 22, FZ_PROBLEM_SKIPPED, "rpz-nsdname");
-	check_problem(&r, 23, FZ_PROBLEM_SKIPPED, "rpz-nsip");
-	check_problem(&r, 24, FZ_PROBLEM_SKIPPED, "rpz-client-ip");
+	CHECK_IP_AT(&r, 19, AF_INET, "1.2.3.4", 32, FZ_ACTION_BLOCK);
+	CHECK_IP_AT(&r, 20, AF_INET6, "2001:db8::", 48, FZ_ACTION_BLOCK);
+	CHECK_IP_AT(&r, 21, AF_INET, "192.0.2.0", 24, FZ_ACTION_ALLOW);
+	CHECK_PROBLEM_ONLY(&r, 22, FZ_PROBLEM_SKIPPED, "rpz-nsdname");
+	CHECK_PROBLEM_ONLY(&r, 23, FZ_PROBLEM_SKIPPED, "rpz-nsip");
+	CHECK_PROBLEM_ONLY(&r, 24, FZ_PROBLEM_SKIPPED, "rpz-client-ip");
 	/* An absolute owner inside the origin loses the origin. */
-	check_name(&r, 25, "abs.example", FZ_ACTION_BLOCK, FZ_MATCH_EXACT, FZ_POLICY_NXDOMAIN);
-	check_problem(&r, 26, FZ_PROBLEM_REJECTED, "outside the zone origin");
-	check_problem(&r, 27, FZ_PROBLEM_REJECTED, "empty label");
-	check_problem(&r, 28, FZ_PROBLEM_REJECTED, "one target");
-	check_problem(&r, 29, FZ_PROBLEM_REJECTED, "$INCLUDE");
+	CHECK_NAME_AT(&r, 25, "abs.example", FZ_ACTION_BLOCK, FZ_MATCH_EXACT, FZ_POLICY_NXDOMAIN);
+	CHECK_PROBLEM_ONLY(&r, 26, FZ_PROBLEM_REJECTED, "outside the zone origin");
+	CHECK_PROBLEM_ONLY(&r, 27, FZ_PROBLEM_REJECTED, "empty label");
+	CHECK_PROBLEM_ONLY(&r, 28, FZ_PROBLEM_REJECTED, "one target");
+	CHECK_PROBLEM_ONLY(&r, 29, FZ_PROBLEM_REJECTED, "$INCLUDE");
 	/* ldns reads the quoted TXT (';' inside quotes is not a comment). */
-	check_problem(&r, 30, FZ_PROBLEM_SKIPPED, "record type");
+	CHECK_PROBLEM_ONLY(&r, 30, FZ_PROBLEM_SKIPPED, "record type");
 	/* ldns' own reason for what it cannot parse. */
-	check_problem(&r, 31, FZ_PROBLEM_REJECTED, "rdata");
-	check_problem(&r, 32, FZ_PROBLEM_REJECTED, "longer than 253");
-	check_problem(&r, 33, FZ_PROBLEM_REJECTED, "escaped");
-	check_problem(&r, 34, FZ_PROBLEM_SKIPPED, "class");
-	CHECK(at_line(&r, 35) == NULL && problem_at(&r, 35) == NULL); /* duplicate of 8 */
+	CHECK_PROBLEM_ONLY(&r, 31, FZ_PROBLEM_REJECTED, "rdata");
+	CHECK_PROBLEM_ONLY(&r, 32, FZ_PROBLEM_REJECTED, "longer than 253");
+	CHECK_PROBLEM_ONLY(&r, 33, FZ_PROBLEM_REJECTED, "escaped");
+	CHECK_PROBLEM_ONLY(&r, 34, FZ_PROBLEM_SKIPPED, "class");
+	/* Line 35 is a duplicate of line 8: neither a rule nor a problem. */
+	CHECK(fz_test_entry_at(&r, 35) == NULL && fz_test_problem_at(&r, 35) == NULL);
 	/* The old passthru: a CNAME to the name itself. */
-	check_name(&r, 36, "oldpass.example", FZ_ACTION_ALLOW, FZ_MATCH_EXACT, FZ_POLICY_DEFAULT);
-	check_name(&r, 37, "upper.example", FZ_ACTION_BLOCK, FZ_MATCH_EXACT, FZ_POLICY_NXDOMAIN);
-	check_problem(&r, 38, FZ_PROBLEM_REJECTED, "bad address");
-	check_problem(&r, 39, FZ_PROBLEM_REJECTED, "rpz-ip");
-	check_problem(&r, 40, FZ_PROBLEM_SKIPPED, "apex");
+	CHECK_NAME_AT(&r, 36, "oldpass.example", FZ_ACTION_ALLOW, FZ_MATCH_EXACT,
+		      FZ_POLICY_DEFAULT);
+	CHECK_NAME_AT(&r, 37, "upper.example", FZ_ACTION_BLOCK, FZ_MATCH_EXACT, FZ_POLICY_NXDOMAIN);
+	CHECK_PROBLEM_ONLY(&r, 38, FZ_PROBLEM_REJECTED, "bad address");
+	CHECK_PROBLEM_ONLY(&r, 39, FZ_PROBLEM_REJECTED, "rpz-ip");
+	CHECK_PROBLEM_ONLY(&r, 40, FZ_PROBLEM_SKIPPED, "apex");
 
 	/* The problem text is the offending text. */
-	const struct fz_problem *p = problem_at(&r, 26);
-	if (p)
-		CHECK_MEM_STR(fz_parse_str(&r, p->text_off), p->text_len, "outside.example.");
+	CHECK_PROBLEM(&r, 26, FZ_PROBLEM_REJECTED, "outside the zone origin", "outside.example.");
 	fz_parse_result_free(&r);
 }
 
@@ -211,37 +95,40 @@ static void test_origins(void)
 	struct fz_parse_result r;
 
 	/* hagezi style: no $ORIGIN, "@ SOA", an indented NS. */
-	parse_file("rpz/noorigin.rpz", &r);
-	check_counts(&r, 3, 0, 0, 0);
-	check_name(&r, 7, "bitcoin360.ai", FZ_ACTION_BLOCK, FZ_MATCH_EXACT, FZ_POLICY_NXDOMAIN);
-	check_name(&r, 8, "bitcoin360.ai", FZ_ACTION_BLOCK, FZ_MATCH_SUBTREE, FZ_POLICY_NXDOMAIN);
+	fz_test_parse_file(FZ_FORMAT_RPZ, "rpz/noorigin.rpz", &r);
+	CHECK_COUNTS(&r, 3, 0, 0, 0);
+	CHECK_NAME_AT(&r, 7, "bitcoin360.ai", FZ_ACTION_BLOCK, FZ_MATCH_EXACT, FZ_POLICY_NXDOMAIN);
+	CHECK_NAME_AT(&r, 8, "bitcoin360.ai", FZ_ACTION_BLOCK, FZ_MATCH_SUBTREE,
+		      FZ_POLICY_NXDOMAIN);
 	/* Without an origin an absolute owner is the trigger itself. */
-	check_name(&r, 9, "absolute.example", FZ_ACTION_BLOCK, FZ_MATCH_EXACT, FZ_POLICY_NXDOMAIN);
+	CHECK_NAME_AT(&r, 9, "absolute.example", FZ_ACTION_BLOCK, FZ_MATCH_EXACT,
+		      FZ_POLICY_NXDOMAIN);
 	fz_parse_result_free(&r);
 
 	/* The SOA owner is the origin when there is no $ORIGIN (CRLF file). */
-	parse_file("rpz/soa-origin.rpz", &r);
-	check_counts(&r, 2, 0, 1, 0);
-	check_name(&r, 3, "a.example", FZ_ACTION_BLOCK, FZ_MATCH_EXACT, FZ_POLICY_NXDOMAIN);
-	check_name(&r, 4, "b.example", FZ_ACTION_BLOCK, FZ_MATCH_EXACT, FZ_POLICY_NXDOMAIN);
-	check_problem(&r, 5, FZ_PROBLEM_REJECTED, "outside the zone origin");
+	fz_test_parse_file(FZ_FORMAT_RPZ, "rpz/soa-origin.rpz", &r);
+	CHECK_COUNTS(&r, 2, 0, 1, 0);
+	CHECK_NAME_AT(&r, 3, "a.example", FZ_ACTION_BLOCK, FZ_MATCH_EXACT, FZ_POLICY_NXDOMAIN);
+	CHECK_NAME_AT(&r, 4, "b.example", FZ_ACTION_BLOCK, FZ_MATCH_EXACT, FZ_POLICY_NXDOMAIN);
+	CHECK_PROBLEM_ONLY(&r, 5, FZ_PROBLEM_REJECTED, "outside the zone origin");
 	fz_parse_result_free(&r);
 
 	/* A relative $ORIGIN extends the current one; a bad one is refused. */
-	parse_str("$ORIGIN example.\n"
-		  "$ORIGIN rpz\n"
-		  "a.test.rpz.example. CNAME .\n"
-		  "$ORIGIN bad..origin.\n"
-		  "$GENERATE 1-10 host$ CNAME .\n"
-		  "$TTL soon\n"
-		  "b.test CNAME .\n",
-		  &r);
-	check_counts(&r, 2, 0, 3, 0);
-	check_name(&r, 3, "a.test", FZ_ACTION_BLOCK, FZ_MATCH_EXACT, FZ_POLICY_NXDOMAIN);
-	check_problem(&r, 4, FZ_PROBLEM_REJECTED, "empty label");
-	check_problem(&r, 5, FZ_PROBLEM_REJECTED, "directive");
-	check_problem(&r, 6, FZ_PROBLEM_REJECTED, "$TTL");
-	check_name(&r, 7, "b.test", FZ_ACTION_BLOCK, FZ_MATCH_EXACT, FZ_POLICY_NXDOMAIN);
+	fz_test_parse_str(FZ_FORMAT_RPZ,
+			  "$ORIGIN example.\n"
+			  "$ORIGIN rpz\n"
+			  "a.test.rpz.example. CNAME .\n"
+			  "$ORIGIN bad..origin.\n"
+			  "$GENERATE 1-10 host$ CNAME .\n"
+			  "$TTL soon\n"
+			  "b.test CNAME .\n",
+			  &r);
+	CHECK_COUNTS(&r, 2, 0, 3, 0);
+	CHECK_NAME_AT(&r, 3, "a.test", FZ_ACTION_BLOCK, FZ_MATCH_EXACT, FZ_POLICY_NXDOMAIN);
+	CHECK_PROBLEM_ONLY(&r, 4, FZ_PROBLEM_REJECTED, "empty label");
+	CHECK_PROBLEM_ONLY(&r, 5, FZ_PROBLEM_REJECTED, "directive");
+	CHECK_PROBLEM_ONLY(&r, 6, FZ_PROBLEM_REJECTED, "$TTL");
+	CHECK_NAME_AT(&r, 7, "b.test", FZ_ACTION_BLOCK, FZ_MATCH_EXACT, FZ_POLICY_NXDOMAIN);
 	fz_parse_result_free(&r);
 }
 
@@ -250,34 +137,36 @@ static void test_shapes(void)
 	struct fz_parse_result r;
 
 	/* TTL and class in either order, tabs, a comment after the record. */
-	parse_str("a.example\t300\tIN\tCNAME\t.\n"
-		  "b.example IN 1h CNAME . ; blocked\n"
-		  "c.example cname RPZ-PASSTHRU.\n"
-		  "d.example CNAME \\046.\n",
-		  &r);
-	check_counts(&r, 3, 0, 0, 1);
-	check_name(&r, 1, "a.example", FZ_ACTION_BLOCK, FZ_MATCH_EXACT, FZ_POLICY_NXDOMAIN);
-	check_name(&r, 2, "b.example", FZ_ACTION_BLOCK, FZ_MATCH_EXACT, FZ_POLICY_NXDOMAIN);
-	check_name(&r, 3, "c.example", FZ_ACTION_ALLOW, FZ_MATCH_EXACT, FZ_POLICY_DEFAULT);
+	fz_test_parse_str(FZ_FORMAT_RPZ,
+			  "a.example\t300\tIN\tCNAME\t.\n"
+			  "b.example IN 1h CNAME . ; blocked\n"
+			  "c.example cname RPZ-PASSTHRU.\n"
+			  "d.example CNAME \\046.\n",
+			  &r);
+	CHECK_COUNTS(&r, 3, 0, 0, 1);
+	CHECK_NAME_AT(&r, 1, "a.example", FZ_ACTION_BLOCK, FZ_MATCH_EXACT, FZ_POLICY_NXDOMAIN);
+	CHECK_NAME_AT(&r, 2, "b.example", FZ_ACTION_BLOCK, FZ_MATCH_EXACT, FZ_POLICY_NXDOMAIN);
+	CHECK_NAME_AT(&r, 3, "c.example", FZ_ACTION_ALLOW, FZ_MATCH_EXACT, FZ_POLICY_DEFAULT);
 	/* An escaped target goes through ldns: "\046." is a label holding a dot. */
-	check_problem(&r, 4, FZ_PROBLEM_SKIPPED, "walled garden");
+	CHECK_PROBLEM_ONLY(&r, 4, FZ_PROBLEM_SKIPPED, "walled garden");
 	fz_parse_result_free(&r);
 
 	/* Local data is merged only for consecutive records of one owner. */
-	parse_str("x.example A 192.0.2.1\n"
-		  "x.example A 192.0.2.1\n"
-		  "y.example A 192.0.2.2\n"
-		  "x.example A 192.0.2.3\n",
-		  &r);
+	fz_test_parse_str(FZ_FORMAT_RPZ,
+			  "x.example A 192.0.2.1\n"
+			  "x.example A 192.0.2.1\n"
+			  "y.example A 192.0.2.2\n"
+			  "x.example A 192.0.2.3\n",
+			  &r);
 	/*
 	 * Line 4 is a second rule for x.example with the same policy: the
 	 * duplicate check keeps the first (a known limit: RPZ feeds keep one
 	 * owner's records together).
 	 */
-	check_counts(&r, 2, 1, 0, 0);
-	CHECK(at_line(&r, 1) && at_line(&r, 1)->naddr == 1);
-	CHECK(at_line(&r, 3) && at_line(&r, 3)->naddr == 1);
-	CHECK(at_line(&r, 4) == NULL);
+	CHECK_COUNTS(&r, 2, 1, 0, 0);
+	CHECK(fz_test_entry_at(&r, 1) && fz_test_entry_at(&r, 1)->naddr == 1);
+	CHECK(fz_test_entry_at(&r, 3) && fz_test_entry_at(&r, 3)->naddr == 1);
+	CHECK(fz_test_entry_at(&r, 4) == NULL);
 	fz_parse_result_free(&r);
 
 	/* At most 16 addresses; the rest are skipped. */
@@ -285,59 +174,63 @@ static void test_shapes(void)
 	size_t n = 0;
 	for (int i = 1; i <= 18; i++)
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "many.example A 192.0.2.%d\n", i);
-	parse_str(buf, &r);
-	check_counts(&r, 1, 0, 0, 2);
-	CHECK(at_line(&r, 1) && at_line(&r, 1)->naddr == 16);
-	check_problem(&r, 17, FZ_PROBLEM_SKIPPED, "16");
+	fz_test_parse_str(FZ_FORMAT_RPZ, buf, &r);
+	CHECK_COUNTS(&r, 1, 0, 0, 2);
+	CHECK(fz_test_entry_at(&r, 1) && fz_test_entry_at(&r, 1)->naddr == 16);
+	CHECK_PROBLEM_ONLY(&r, 17, FZ_PROBLEM_SKIPPED, "16");
 	fz_parse_result_free(&r);
 
 	/* A record continuing a refused owner is refused too. */
-	parse_str("esc\\046x.example A 192.0.2.1\n  A 192.0.2.2\nok.example A 192.0.2.3\n", &r);
-	check_counts(&r, 1, 0, 2, 0);
-	check_problem(&r, 1, FZ_PROBLEM_REJECTED, "escaped");
-	check_problem(&r, 2, FZ_PROBLEM_REJECTED, "refused");
+	fz_test_parse_str(FZ_FORMAT_RPZ,
+			  "esc\\046x.example A 192.0.2.1\n  A 192.0.2.2\nok.example A 192.0.2.3\n",
+			  &r);
+	CHECK_COUNTS(&r, 1, 0, 2, 0);
+	CHECK_PROBLEM_ONLY(&r, 1, FZ_PROBLEM_REJECTED, "escaped");
+	CHECK_PROBLEM_ONLY(&r, 2, FZ_PROBLEM_REJECTED, "refused");
 	fz_parse_result_free(&r);
 
 	/* A bad name with several records is one rejected rule. */
-	parse_str("bad..example A 192.0.2.1\n  A 192.0.2.2\nok.example A 192.0.2.3\n", &r);
-	check_counts(&r, 1, 0, 1, 0);
-	check_problem(&r, 1, FZ_PROBLEM_REJECTED, "empty label");
+	fz_test_parse_str(FZ_FORMAT_RPZ,
+			  "bad..example A 192.0.2.1\n  A 192.0.2.2\nok.example A 192.0.2.3\n", &r);
+	CHECK_COUNTS(&r, 1, 0, 1, 0);
+	CHECK_PROBLEM_ONLY(&r, 1, FZ_PROBLEM_REJECTED, "empty label");
 	fz_parse_result_free(&r);
 
 	/* rpz-ip forms. */
-	parse_str("128.1.zz.db8.2001.rpz-ip CNAME .\n"
-		  "128.1.0.0.0.0.0.db8.2001.rpz-ip CNAME .\n"
-		  "64.zz.2001.rpz-ip CNAME *.\n"
-		  "33.4.3.2.1.rpz-ip CNAME .\n"
-		  "32.1.zz.zz.1.rpz-ip CNAME .\n"
-		  "8.10.rpz-ip CNAME .\n"
-		  "32.4.3.2.1.rpz-ip A 192.0.2.1\n"
-		  "24.9.2.0.192.RPZ-IP CNAME .\n",
-		  &r);
-	check_ip(&r, 1, AF_INET6, "2001:db8::1", 128, FZ_ACTION_BLOCK);
-	CHECK(at_line(&r, 2) == NULL); /* the same address written out: a duplicate */
-	check_ip(&r, 3, AF_INET6, "2001::", 64, FZ_ACTION_BLOCK);
+	fz_test_parse_str(FZ_FORMAT_RPZ,
+			  "128.1.zz.db8.2001.rpz-ip CNAME .\n"
+			  "128.1.0.0.0.0.0.db8.2001.rpz-ip CNAME .\n"
+			  "64.zz.2001.rpz-ip CNAME *.\n"
+			  "33.4.3.2.1.rpz-ip CNAME .\n"
+			  "32.1.zz.zz.1.rpz-ip CNAME .\n"
+			  "8.10.rpz-ip CNAME .\n"
+			  "32.4.3.2.1.rpz-ip A 192.0.2.1\n"
+			  "24.9.2.0.192.RPZ-IP CNAME .\n",
+			  &r);
+	CHECK_IP_AT(&r, 1, AF_INET6, "2001:db8::1", 128, FZ_ACTION_BLOCK);
+	CHECK(fz_test_entry_at(&r, 2) == NULL); /* the same address written out: a duplicate */
+	CHECK_IP_AT(&r, 3, AF_INET6, "2001::", 64, FZ_ACTION_BLOCK);
 	/* 33 is too long for IPv4 and four groups are too few for IPv6. */
-	check_problem(&r, 4, FZ_PROBLEM_REJECTED, "rpz-ip");
-	check_problem(&r, 5, FZ_PROBLEM_REJECTED, "rpz-ip");
-	check_problem(&r, 6, FZ_PROBLEM_REJECTED, "rpz-ip");
-	check_problem(&r, 7, FZ_PROBLEM_SKIPPED, "local data");
+	CHECK_PROBLEM_ONLY(&r, 4, FZ_PROBLEM_REJECTED, "rpz-ip");
+	CHECK_PROBLEM_ONLY(&r, 5, FZ_PROBLEM_REJECTED, "rpz-ip");
+	CHECK_PROBLEM_ONLY(&r, 6, FZ_PROBLEM_REJECTED, "rpz-ip");
+	CHECK_PROBLEM_ONLY(&r, 7, FZ_PROBLEM_SKIPPED, "local data");
 	/* Host bits are cleared. */
-	check_ip(&r, 8, AF_INET, "192.0.2.0", 24, FZ_ACTION_BLOCK);
-	check_counts(&r, 3, 1, 3, 1);
+	CHECK_IP_AT(&r, 8, AF_INET, "192.0.2.0", 24, FZ_ACTION_BLOCK);
+	CHECK_COUNTS(&r, 3, 1, 3, 1);
 	fz_parse_result_free(&r);
 
 	/* Wildcards only as a whole leading label; never a bare "*". */
-	parse_str("* CNAME .\na.*.example CNAME .\n*.ok.example CNAME *.\n", &r);
-	check_counts(&r, 1, 0, 2, 0);
-	check_name(&r, 3, "ok.example", FZ_ACTION_BLOCK, FZ_MATCH_SUBTREE, FZ_POLICY_NODATA);
+	fz_test_parse_str(FZ_FORMAT_RPZ, "* CNAME .\na.*.example CNAME .\n*.ok.example CNAME *.\n",
+			  &r);
+	CHECK_COUNTS(&r, 1, 0, 2, 0);
+	CHECK_NAME_AT(&r, 3, "ok.example", FZ_ACTION_BLOCK, FZ_MATCH_SUBTREE, FZ_POLICY_NODATA);
 	fz_parse_result_free(&r);
 
 	/* Options: a forced match overrides the format's. */
-	struct fz_parse_opts o = {.format = FZ_FORMAT_RPZ, .match = FZ_MATCH_SUBTREE};
 	static const char one[] = "m.example CNAME .\n";
-	CHECK_INT(fz_parse((const uint8_t *)one, sizeof(one) - 1, &o, &r), 0);
-	check_name(&r, 1, "m.example", FZ_ACTION_BLOCK, FZ_MATCH_SUBTREE, FZ_POLICY_NXDOMAIN);
+	fz_test_parse(FZ_FORMAT_RPZ, one, sizeof(one) - 1, FZ_MATCH_SUBTREE, &r);
+	CHECK_NAME_AT(&r, 1, "m.example", FZ_ACTION_BLOCK, FZ_MATCH_SUBTREE, FZ_POLICY_NXDOMAIN);
 	fz_parse_result_free(&r);
 }
 
@@ -347,20 +240,20 @@ static void test_malformed(void)
 
 	/* NUL bytes: the line is refused, the next one read. */
 	static const char nul[] = "a.example CNAME .\nb.exa\0mple CNAME .\nc.example CNAME .\n";
-	CHECK_INT(parse_mem(nul, sizeof(nul) - 1, &r), 0);
-	check_counts(&r, 2, 0, 1, 0);
-	check_problem(&r, 2, FZ_PROBLEM_REJECTED, "NUL");
+	fz_test_parse(FZ_FORMAT_RPZ, nul, sizeof(nul) - 1, FZ_MATCH_DEFAULT, &r);
+	CHECK_COUNTS(&r, 2, 0, 1, 0);
+	CHECK_PROBLEM_ONLY(&r, 2, FZ_PROBLEM_REJECTED, "NUL");
 	fz_parse_result_free(&r);
 
 	/* Parentheses: unbalanced ')', unterminated '(', and '(' across too many lines. */
-	parse_str("a.example CNAME . )\nb.example CNAME .\n", &r);
-	check_counts(&r, 1, 0, 1, 0);
-	check_problem(&r, 1, FZ_PROBLEM_REJECTED, "')'");
+	fz_test_parse_str(FZ_FORMAT_RPZ, "a.example CNAME . )\nb.example CNAME .\n", &r);
+	CHECK_COUNTS(&r, 1, 0, 1, 0);
+	CHECK_PROBLEM_ONLY(&r, 1, FZ_PROBLEM_REJECTED, "')'");
 	fz_parse_result_free(&r);
 
-	parse_str("ok.example CNAME .\n@ SOA a. b. ( 1 2\n3 4\n", &r);
-	check_counts(&r, 1, 0, 1, 0);
-	check_problem(&r, 2, FZ_PROBLEM_REJECTED, "not closed");
+	fz_test_parse_str(FZ_FORMAT_RPZ, "ok.example CNAME .\n@ SOA a. b. ( 1 2\n3 4\n", &r);
+	CHECK_COUNTS(&r, 1, 0, 1, 0);
+	CHECK_PROBLEM_ONLY(&r, 2, FZ_PROBLEM_REJECTED, "not closed");
 	fz_parse_result_free(&r);
 
 	char *many = malloc(100 * 8 + 64);
@@ -368,10 +261,10 @@ static void test_malformed(void)
 	for (int i = 0; i < 100; i++)
 		n += (size_t)sprintf(many + n, " 1\n");
 	n += (size_t)sprintf(many + n, ")\nz.example CNAME .\n");
-	CHECK_INT(parse_mem(many, n, &r), 0);
+	fz_test_parse(FZ_FORMAT_RPZ, many, n, FZ_MATCH_DEFAULT, &r);
 	CHECK(r.rejected >= 1);
-	check_problem(&r, 1, FZ_PROBLEM_REJECTED, "64 lines");
-	CHECK(r.n_entries == 1 && at_line(&r, 103) != NULL);
+	CHECK_PROBLEM_ONLY(&r, 1, FZ_PROBLEM_REJECTED, "64 lines");
+	CHECK(r.n_entries == 1 && fz_test_entry_at(&r, 103) != NULL);
 	fz_parse_result_free(&r);
 	free(many);
 
@@ -380,21 +273,22 @@ static void test_malformed(void)
 	char *huge = malloc(big + 64);
 	memset(huge, 'a', big);
 	memcpy(huge + big, " CNAME .\nok.example CNAME .\n", 28);
-	CHECK_INT(parse_mem(huge, big + 28, &r), 0);
-	check_counts(&r, 1, 0, 1, 0);
-	check_problem(&r, 1, FZ_PROBLEM_REJECTED, "longer than 4096");
+	fz_test_parse(FZ_FORMAT_RPZ, huge, big + 28, FZ_MATCH_DEFAULT, &r);
+	CHECK_COUNTS(&r, 1, 0, 1, 0);
+	CHECK_PROBLEM_ONLY(&r, 1, FZ_PROBLEM_REJECTED, "longer than 4096");
 	fz_parse_result_free(&r);
 	free(huge);
 
 	/* Records without a type, garbage, only an owner. */
-	parse_str("lonely.example\nx.example 300 IN\n\"quoted\" CNAME .\n", &r);
+	fz_test_parse_str(FZ_FORMAT_RPZ, "lonely.example\nx.example 300 IN\n\"quoted\" CNAME .\n",
+			  &r);
 	CHECK_INT(r.n_entries, 0);
 	CHECK_INT(r.rejected, 3);
 	fz_parse_result_free(&r);
 
 	/* Nothing at all. */
-	CHECK_INT(parse_mem("", 0, &r), 0);
-	check_counts(&r, 0, 0, 0, 0);
+	fz_test_parse(FZ_FORMAT_RPZ, "", 0, FZ_MATCH_DEFAULT, &r);
+	CHECK_COUNTS(&r, 0, 0, 0, 0);
 	fz_parse_result_free(&r);
 }
 
@@ -431,7 +325,8 @@ static void test_random(void)
 			n += l;
 		}
 		struct fz_parse_result r;
-		CHECK_INT(parse_mem(buf, n, &r), 0);
+		fz_test_parse(FZ_FORMAT_RPZ, buf, n, FZ_MATCH_DEFAULT, &r);
+		fz_test_check_sane(&r);
 		fz_parse_result_free(&r);
 	}
 }
@@ -449,9 +344,9 @@ static void test_speed(void)
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	struct fz_parse_result r;
-	CHECK_INT(parse_mem(buf, n, &r), 0);
+	fz_test_parse(FZ_FORMAT_RPZ, buf, n, FZ_MATCH_DEFAULT, &r);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	check_counts(&r, lines, 0, 0, 0);
+	CHECK_COUNTS(&r, lines, 0, 0, 0);
 	double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	printf("200k RPZ lines: %.1f ms\n", ms);
 	/* Generous: sanitizer and debug builds are slower; release is ~50x under this. */

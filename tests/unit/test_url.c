@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fz_url_split(): what a URL feed line or an HTTP request target splits into. */
-#include "fz_test.h"
+#include "fz_test_parse.h"
 #include "fz_url.h"
 
 static int split(const char *s, struct fz_url *u)
@@ -162,8 +162,7 @@ static void test_prefixes(void)
 	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
 		size_t n = strlen(urls[i]);
 		for (size_t k = 0; k <= n; k++) {
-			char *copy = malloc(k ? k : 1);
-			memcpy(copy, urls[i], k);
+			char *copy = (char *)fz_test_copy(urls[i], k);
 			struct fz_url u;
 			int st = fz_url_split(copy, k, &u);
 			CHECK(st >= 0 && st < FZ_URL_STATUS_COUNT);
