@@ -337,7 +337,8 @@ struct result {
 	uint64_t accepted, rejected, skipped, duplicates, input_rules;
 	uint64_t n_names, n_allow, n_urls, n_ip, file_size, index_bytes;
 	uint64_t merged, pruned, shadowed;
-	unsigned hash_bits, reseeds;
+	uint64_t buckets;
+	unsigned reseeds;
 	double t_parse, t_gen, t_add, t_write;
 	double cpu_compile; /* user+sys over the compile, generation excluded */
 	long rss_compile_kb, rss_total_kb;
@@ -1083,7 +1084,7 @@ static void run_size(const char *dir, const char *tmpdir, char **feeds, size_t n
 	res->n_ip = info.n_ip4 + info.n_ip6;
 	res->file_size = info.file_size;
 	res->index_bytes = info.index_bytes;
-	res->hash_bits = info.hash_bits;
+	res->buckets = info.buckets;
 
 	if (target == 0) {
 		/* Which TLDs of the generator's mix does a real feed block as a whole? */

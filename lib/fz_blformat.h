@@ -6,7 +6,9 @@
  *   header (4 KiB) | sections ... | trailer (16 bytes)
  *
  * Name keys are 64-bit fingerprints with the rule kind in the low 2 bits,
- * sorted; a bucket index on the top bits makes a probe about one cache line.
+ * placed in buckets of 8 slots (one cache line); a key sits in one of two
+ * buckets its fingerprint chooses (bucketized cuckoo hashing), so a probe
+ * is two independent cache lines, fetched together for every suffix.
  * Everything needed to explain a hit (rule text, feeds, category, policy)
  * sits in META/STRINGS and is read only after a hit. The file is untrusted
  * input to the reader: every offset is checked before use.
@@ -16,15 +18,15 @@
 
 #include <stdint.h>
 
-#define FZ_BL_MAGIC	    "FZBLIST\x01"
-#define FZ_BL_END_MAGIC	    "FZBLEND\x01"
-#define FZ_BL_MAJOR	    1
-#define FZ_BL_MINOR	    0
-#define FZ_BL_HEADER_SIZE   4096
-#define FZ_BL_ALIGN	    64
-#define FZ_BL_MAX_SECTIONS  32
-#define FZ_BL_MAX_HASH_BITS 30
-#define FZ_BL_MAX_FILE	    (16ull << 30)
+#define FZ_BL_MAGIC	   "FZBLIST\x01"
+#define FZ_BL_END_MAGIC	   "FZBLEND\x01"
+#define FZ_BL_MAJOR	   1
+#define FZ_BL_MINOR	   0
+#define FZ_BL_HEADER_SIZE  4096
+#define FZ_BL_ALIGN	   64
+#define FZ_BL_MAX_SECTIONS 32
+#define FZ_BL_SLOTS	   8 /* keys per bucket: one 64-byte line */
+#define FZ_BL_MAX_FILE	   (16ull << 30)
 
 /* Low two bits of a name key. */
 enum fz_bl_keykind {
@@ -35,9 +37,9 @@ enum fz_bl_keykind {
 };
 
 enum fz_bl_section_type {
-	FZ_SEC_NAME_KEYS = 1,  /* u64[count], sorted */
-	FZ_SEC_NAME_INDEX = 2, /* u32[2^hash_bits + 1]: first key of each bucket */
-	FZ_SEC_NAME_META = 3,  /* struct fz_bl_meta[count], parallel to the keys */
+	FZ_SEC_NAME_KEYS = 1,  /* u64[buckets * 8]: slots, 0 = empty */
+	FZ_SEC_NAME_INDEX = 2, /* reserved (an earlier layout's index); ignored */
+	FZ_SEC_NAME_META = 3,  /* struct fz_bl_meta[buckets * 8], parallel to the slots */
 	FZ_SEC_URL_KEYS = 4,   /* u64[count], sorted: fingerprint of host + path prefix */
 	FZ_SEC_URL_META = 5,   /* struct fz_bl_meta[count] */
 	FZ_SEC_URL_HOSTS = 6,  /* u64[count], sorted: hosts that have URL rules */
@@ -68,7 +70,7 @@ struct fz_bl_header {
 	uint64_t generation;
 	uint64_t created;
 	uint32_t hash_alg;
-	uint32_t hash_bits;
+	uint32_t buckets; /* name key buckets */
 	uint8_t seed[16];
 	uint64_t n_names, n_allow_names, n_urls, n_url_hosts, n_ip4, n_ip6, n_feeds;
 	uint32_t n_sections;
@@ -124,5 +126,19 @@ _Static_assert(sizeof(struct fz_bl_ip6) == 48, "ip6 is 48 bytes");
 _Static_assert(sizeof(struct fz_bl_feed) == 24, "feed is 24 bytes");
 
 #define FZ_BL_LOCAL_RECORD 17
+
+/*
+ * The two buckets of a fingerprint, by multiply-shift range reduction of
+ * two independent 32-bit parts (any bucket count, no power of two needed).
+ */
+static inline uint64_t fz_bl_bucket1(uint64_t fp, uint64_t buckets)
+{
+	return ((fp >> 32) * buckets) >> 32;
+}
+
+static inline uint64_t fz_bl_bucket2(uint64_t fp, uint64_t buckets)
+{
+	return (((fp >> 2) & 0xffffffffull) * buckets) >> 32;
+}
 
 #endif

@@ -42,11 +42,10 @@ struct fz_blmap {
 	uint64_t generation;
 	const struct fz_bl_header *hdr;
 	struct fz_hkey hk;
-	unsigned hash_bits;
-	const uint64_t *keys;
-	const uint32_t *index;
+	uint64_t buckets;
+	const uint64_t *keys; /* buckets * FZ_BL_SLOTS slots */
 	const struct fz_bl_meta *meta;
-	size_t n_keys, n_index;
+	size_t n_slots, n_names;
 	const uint64_t *ukeys, *uhosts;
 	const struct fz_bl_meta *umeta;
 	size_t n_urls, n_uhosts;
@@ -279,8 +278,7 @@ static int validate(struct fz_blmap *m, char *errbuf, size_t errlen)
 		set_err(errbuf, errlen, "bad trailer (truncated or overwritten file)");
 		return -EBADMSG;
 	}
-	if (h->hash_alg != FZ_HASH_ALG_V1 || h->hash_bits > FZ_BL_MAX_HASH_BITS ||
-	    h->n_sections > FZ_BL_MAX_SECTIONS) {
+	if (h->hash_alg != FZ_HASH_ALG_V1 || h->n_sections > FZ_BL_MAX_SECTIONS) {
 		set_err(errbuf, errlen, "unknown hash algorithm or section table");
 		return -EBADMSG;
 	}
@@ -314,14 +312,12 @@ static int validate(struct fz_blmap *m, char *errbuf, size_t errlen)
 	}
 #define SEC_PTR(type) (sec[type] ? (const void *)(d + sec[type]->offset) : NULL)
 #define SEC_N(type)   (sec[type] ? (size_t)sec[type]->count : 0)
-	if (!sec[FZ_SEC_NAME_INDEX] || !sec[FZ_SEC_STRINGS] || !sec[FZ_SEC_STRINGS]->length) {
+	if (!sec[FZ_SEC_STRINGS] || !sec[FZ_SEC_STRINGS]->length) {
 		set_err(errbuf, errlen, "required section missing");
 		return -EBADMSG;
 	}
 	m->keys = SEC_PTR(FZ_SEC_NAME_KEYS);
-	m->n_keys = SEC_N(FZ_SEC_NAME_KEYS);
-	m->index = SEC_PTR(FZ_SEC_NAME_INDEX);
-	m->n_index = SEC_N(FZ_SEC_NAME_INDEX);
+	m->n_slots = SEC_N(FZ_SEC_NAME_KEYS);
 	m->meta = SEC_PTR(FZ_SEC_NAME_META);
 	m->ukeys = SEC_PTR(FZ_SEC_URL_KEYS);
 	m->n_urls = SEC_N(FZ_SEC_URL_KEYS);
@@ -346,26 +342,18 @@ static int validate(struct fz_blmap *m, char *errbuf, size_t errlen)
 		set_err(errbuf, errlen, "strings section is not terminated");
 		return -EBADMSG;
 	}
-	if ((m->meta ? sec[FZ_SEC_NAME_META]->count : 0) != m->n_keys ||
+	/* The slot table bounds every probe: it must be exactly buckets x 8. */
+	if (m->n_slots != (uint64_t)h->buckets * FZ_BL_SLOTS ||
+	    (m->meta ? sec[FZ_SEC_NAME_META]->count : 0) != m->n_slots ||
 	    (m->umeta ? sec[FZ_SEC_URL_META]->count : 0) != m->n_urls ||
-	    (m->n_urls && !m->n_uhosts) || h->n_names != m->n_keys || h->n_urls != m->n_urls ||
+	    (m->n_urls && !m->n_uhosts) || h->n_names > m->n_slots || h->n_urls != m->n_urls ||
 	    h->n_ip4 != m->n_ip4 || h->n_ip6 != m->n_ip6 || h->n_feeds != m->n_feeds) {
 		set_err(errbuf, errlen, "section counts disagree with each other or the header");
 		return -EBADMSG;
 	}
-	/* The index bounds every probe: it must be monotone and end at the key count. */
-	if (m->n_index != ((size_t)1 << h->hash_bits) + 1 ||
-	    m->index[m->n_index - 1] != m->n_keys) {
-		set_err(errbuf, errlen, "name index does not match the keys");
-		return -EBADMSG;
-	}
-	for (size_t i = 1; i < m->n_index; i++)
-		if (m->index[i] < m->index[i - 1]) {
-			set_err(errbuf, errlen, "name index is not sorted");
-			return -EBADMSG;
-		}
 	m->hdr = h;
-	m->hash_bits = h->hash_bits;
+	m->buckets = h->buckets;
+	m->n_names = h->n_names;
 	m->generation = h->generation;
 	fz_hkey_init(&m->hk, h->seed);
 	return 0;
@@ -689,11 +677,6 @@ static void fill_meta(const struct fz_blmap *m, const struct fz_bl_meta *mt,
 	}
 }
 
-static inline size_t bucket_of(const struct fz_blmap *m, uint64_t h)
-{
-	return m->hash_bits ? (size_t)(h >> (64 - m->hash_bits)) : 0;
-}
-
 /* Does the rule text (minus "*.") equal the last labels of name from `off`? */
 static bool rule_matches_suffix(const struct fz_blmap *m, uint32_t rule_off, const char *name,
 				size_t len, unsigned labels)
@@ -716,44 +699,52 @@ static bool rule_matches_suffix(const struct fz_blmap *m, uint32_t rule_off, con
 	return len - start == rlen && strncasecmp(name + start, r, rlen) == 0;
 }
 
+/*
+ * Scan one bucket for keys of fingerprint `base`: the exact key wins when
+ * `whole` (the query itself), else only a subtree key applies.
+ */
+static inline void scan_bucket(const uint64_t *slot, uint64_t base, bool whole, size_t at,
+			       size_t *sub, size_t *exact)
+{
+	for (unsigned i = 0; i < FZ_BL_SLOTS; i++) {
+		uint64_t k = slot[i];
+		if ((k & ~3ull) != base)
+			continue;
+		unsigned kind = k & 3;
+		if (kind == FZ_KEY_BLOCK_SUBTREE || kind == FZ_KEY_ALLOW_SUBTREE)
+			*sub = at + i;
+		else if (whole)
+			*exact = at + i;
+	}
+}
+
 enum fz_verdict fz_blmap_lookup(const struct fz_blmap *m, const char *name, size_t len,
 				struct fz_match_info *info)
 {
 	uint64_t fps[FZ_MAX_LABELS];
 	if (info)
 		memset(info, 0, sizeof(*info));
-	if (!m || !m->n_keys)
+	if (!m || !m->buckets)
 		return FZ_VERDICT_NONE;
 	unsigned n = fz_hash_suffixes(&m->hk, name, len, fps, FZ_MAX_LABELS);
 	if (!n)
 		return FZ_VERDICT_NONE;
-	/* Every suffix's bucket is fetched at once: the misses overlap. */
-	for (unsigned d = 0; d < n; d++)
-		__builtin_prefetch(&m->index[bucket_of(m, fps[d])]);
-	for (unsigned d = 0; d < n; d++)
-		__builtin_prefetch(&m->keys[m->index[bucket_of(m, fps[d])]]);
-
+	/* Both buckets of every suffix are fetched at once: the misses overlap. */
+	for (unsigned d = 0; d < n; d++) {
+		__builtin_prefetch(&m->keys[fz_bl_bucket1(fps[d], m->buckets) * FZ_BL_SLOTS]);
+		__builtin_prefetch(&m->keys[fz_bl_bucket2(fps[d], m->buckets) * FZ_BL_SLOTS]);
+	}
 	for (unsigned d = n; d-- > 0;) {
 		uint64_t base = fps[d] & ~3ull;
-		size_t b = bucket_of(m, fps[d]);
-		size_t lo = m->index[b], hi = m->index[b + 1];
-		size_t found = SIZE_MAX;
+		size_t b1 = fz_bl_bucket1(fps[d], m->buckets) * FZ_BL_SLOTS;
+		size_t b2 = fz_bl_bucket2(fps[d], m->buckets) * FZ_BL_SLOTS;
+		size_t sub = SIZE_MAX, exact = SIZE_MAX;
 		bool whole = d == n - 1;
-		for (size_t i = lo; i < hi; i++) {
-			uint64_t k = m->keys[i];
-			if (k < base)
-				continue;
-			if ((k & ~3ull) != base)
-				break;
-			unsigned kind = k & 3;
-			bool subtree = kind == FZ_KEY_BLOCK_SUBTREE || kind == FZ_KEY_ALLOW_SUBTREE;
-			if (subtree) {
-				if (found == SIZE_MAX)
-					found = i;
-			} else if (whole) {
-				found = i; /* an exact rule on the name itself is more specific */
-			}
-		}
+		scan_bucket(m->keys + b1, base, whole, b1, &sub, &exact);
+		if (b2 != b1)
+			scan_bucket(m->keys + b2, base, whole, b2, &sub, &exact);
+		/* an exact rule on the name itself is more specific than its subtree rule */
+		size_t found = exact != SIZE_MAX ? exact : sub;
 		if (found == SIZE_MAX)
 			continue;
 		unsigned kind = m->keys[found] & 3;
@@ -919,15 +910,15 @@ void fz_blmap_info(const struct fz_blmap *m, struct fz_bl_info *info)
 	info->generation = h->generation;
 	info->created = h->created;
 	info->file_size = m->size;
-	info->n_names = m->n_keys;
+	info->n_names = m->n_names;
 	info->n_allow_names = h->n_allow_names;
 	info->n_urls = m->n_urls;
 	info->n_url_hosts = m->n_uhosts;
 	info->n_ip4 = m->n_ip4;
 	info->n_ip6 = m->n_ip6;
 	info->n_feeds = m->n_feeds;
-	info->index_bytes = m->n_keys * 8 + m->n_index * 4;
-	info->hash_bits = m->hash_bits;
+	info->index_bytes = m->n_slots * 8;
+	info->buckets = m->buckets;
 }
 
 int fz_blmap_feed(const struct fz_blmap *m, unsigned id, struct fz_bl_feed_info *info)

@@ -57,8 +57,8 @@ struct fz_bl_info {
 	uint64_t created; /* unix seconds */
 	uint64_t file_size;
 	uint64_t n_names, n_allow_names, n_urls, n_url_hosts, n_ip4, n_ip6, n_feeds;
-	uint64_t index_bytes; /* name keys + bucket index */
-	unsigned hash_bits;   /* bucket index size: 2^hash_bits */
+	uint64_t index_bytes; /* name key slots */
+	uint64_t buckets;     /* name key buckets of 8 slots */
 };
 
 /* --- open, follow, close ------------------------------------------------ */

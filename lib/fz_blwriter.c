@@ -487,7 +487,7 @@ struct keyindex {
 static unsigned pick_hash_bits(size_t n)
 {
 	unsigned b = 0;
-	while (b < FZ_BL_MAX_HASH_BITS && ((size_t)2 << b) * 2 <= n)
+	while (b < 30 && ((size_t)2 << b) * 2 <= n)
 		b++;
 	return b; /* 2^b buckets of 2..4 keys */
 }
@@ -1120,6 +1120,102 @@ fail:
 	return rc;
 }
 
+/*
+ * Place the sorted keys into buckets of FZ_BL_SLOTS slots, each key in the
+ * emptier of its two buckets, displacing residents to their other bucket
+ * when both are full (bucketized cuckoo hashing: with 8 slots a bucket,
+ * loads past 95% place). The table grows a little when placement fails.
+ * Deterministic for a given seed, so equal inputs give equal files.
+ */
+#define TARGET_LOAD 0.92
+#define MAX_KICKS   2000
+
+static uint64_t other_bucket(uint64_t key, uint64_t b, uint64_t nb)
+{
+	uint64_t b1 = fz_bl_bucket1(key, nb);
+	return b == b1 ? fz_bl_bucket2(key, nb) : b1;
+}
+
+static int place_keys(const uint64_t *keys, const struct fz_bl_meta *meta, size_t n,
+		      const uint8_t seed[16], uint64_t **ret_slots, struct fz_bl_meta **ret_meta,
+		      size_t *ret_nb)
+{
+	if (n == 0) {
+		*ret_slots = NULL;
+		*ret_meta = NULL;
+		*ret_nb = 0;
+		return 0;
+	}
+	size_t nb = (size_t)((double)n / (FZ_BL_SLOTS * TARGET_LOAD)) + 1;
+	for (;;) {
+		if (nb > UINT32_MAX)
+			return -E2BIG;
+		uint32_t *slot = calloc(nb * FZ_BL_SLOTS, sizeof(*slot)); /* key index + 1 */
+		uint8_t *fill = calloc(nb, 1);
+		if (!slot || !fill) {
+			free(slot);
+			free(fill);
+			return -ENOMEM;
+		}
+		uint64_t rng;
+		memcpy(&rng, seed, 8);
+		rng |= 1;
+		bool ok = true;
+		for (size_t i = 0; i < n && ok; i++) {
+			uint64_t b1 = fz_bl_bucket1(keys[i], nb), b2 = fz_bl_bucket2(keys[i], nb);
+			uint64_t b = fill[b1] <= fill[b2] ? b1 : b2;
+			uint32_t cur = (uint32_t)i + 1;
+			for (unsigned kick = 0;; kick++) {
+				if (fill[b] < FZ_BL_SLOTS) {
+					slot[b * FZ_BL_SLOTS + fill[b]++] = cur;
+					break;
+				}
+				if (kick == MAX_KICKS) {
+					ok = false;
+					break;
+				}
+				/* evict a resident chosen at random; it moves to its other bucket
+				 */
+				rng ^= rng << 13;
+				rng ^= rng >> 7;
+				rng ^= rng << 17;
+				size_t v = b * FZ_BL_SLOTS + (size_t)(rng % FZ_BL_SLOTS);
+				uint32_t victim = slot[v];
+				slot[v] = cur;
+				cur = victim;
+				b = other_bucket(keys[cur - 1], b, nb);
+			}
+		}
+		if (!ok) {
+			free(slot);
+			free(fill);
+			nb += nb / 32 + 1;
+			continue;
+		}
+		uint64_t *out = calloc(nb * FZ_BL_SLOTS, sizeof(*out));
+		struct fz_bl_meta *om = calloc(nb * FZ_BL_SLOTS, sizeof(*om));
+		if (!out || !om) {
+			free(out);
+			free(om);
+			free(slot);
+			free(fill);
+			return -ENOMEM;
+		}
+		for (size_t s = 0; s < nb * FZ_BL_SLOTS; s++) {
+			if (!slot[s])
+				continue;
+			out[s] = keys[slot[s] - 1];
+			om[s] = meta[slot[s] - 1];
+		}
+		free(slot);
+		free(fill);
+		*ret_slots = out;
+		*ret_meta = om;
+		*ret_nb = nb;
+		return 0;
+	}
+}
+
 static int try_build(struct fz_blwriter *w, const uint8_t seed[16], uint64_t generation,
 		     uint64_t created, uint8_t **ret_img, size_t *ret_len,
 		     struct fz_blwriter_stats *st)
@@ -1128,7 +1224,8 @@ static int try_build(struct fz_blwriter *w, const uint8_t seed[16], uint64_t gen
 	struct kent *keys = NULL;
 	size_t nk = 0;
 	uint64_t *nkeys = NULL, *ukeys = NULL, *uhosts = NULL;
-	uint32_t *index = NULL;
+	uint64_t *slots = NULL;
+	struct fz_bl_meta *smeta = NULL;
 	struct fz_bl_meta *nmeta = NULL, *umeta = NULL;
 	void *ip4 = NULL, *ip6 = NULL;
 	struct fz_bl_feed *feeds = NULL;
@@ -1187,14 +1284,10 @@ static int try_build(struct fz_blwriter *w, const uint8_t seed[16], uint64_t gen
 	free(keys);
 	keys = NULL;
 
-	unsigned hb = pick_hash_bits(kept);
-	size_t nb = (size_t)1 << hb;
-	index = malloc((nb + 1) * sizeof(*index));
-	if (!index) {
-		rc = -ENOMEM;
+	size_t nb;
+	rc = place_keys(nkeys, nmeta, kept, seed, &slots, &smeta, &nb);
+	if (rc < 0)
 		goto out;
-	}
-	keyindex_fill(index, hb, nkeys, kept);
 
 	rc = build_urls(&b, &ukeys, &umeta, &nu, &uhosts, &nuh, st);
 	if (rc == 0)
@@ -1226,9 +1319,8 @@ static int try_build(struct fz_blwriter *w, const uint8_t seed[16], uint64_t gen
 		goto out;
 
 	struct out_section secs[] = {
-	    {FZ_SEC_NAME_KEYS, nkeys, kept * 8, kept},
-	    {FZ_SEC_NAME_INDEX, index, (nb + 1) * 4, nb + 1},
-	    {FZ_SEC_NAME_META, nmeta, kept * sizeof(*nmeta), kept},
+	    {FZ_SEC_NAME_KEYS, slots, nb * FZ_BL_SLOTS * 8, nb * FZ_BL_SLOTS},
+	    {FZ_SEC_NAME_META, smeta, nb * FZ_BL_SLOTS * sizeof(*smeta), nb * FZ_BL_SLOTS},
 	    {FZ_SEC_URL_KEYS, ukeys, nu * 8, nu},
 	    {FZ_SEC_URL_META, umeta, nu * sizeof(*umeta), nu},
 	    {FZ_SEC_URL_HOSTS, uhosts, nuh * 8, nuh},
@@ -1265,7 +1357,7 @@ static int try_build(struct fz_blwriter *w, const uint8_t seed[16], uint64_t gen
 	h->generation = generation;
 	h->created = created;
 	h->hash_alg = FZ_HASH_ALG_V1;
-	h->hash_bits = hb;
+	h->buckets = (uint32_t)nb;
 	memcpy(h->seed, seed, 16);
 	h->n_names = kept;
 	h->n_allow_names = n_allow;
@@ -1298,7 +1390,7 @@ static int try_build(struct fz_blwriter *w, const uint8_t seed[16], uint64_t gen
 	st->ip4 = n4;
 	st->ip6 = n6;
 	st->file_size = size;
-	st->index_bytes = kept * 8 + (nb + 1) * 4;
+	st->index_bytes = nb * FZ_BL_SLOTS * 8;
 	*ret_img = img;
 	*ret_len = size;
 	img = NULL;
@@ -1306,7 +1398,8 @@ out:
 	free(keys);
 	free(nkeys);
 	free(nmeta);
-	free(index);
+	free(slots);
+	free(smeta);
 	free(ukeys);
 	free(umeta);
 	free(uhosts);

@@ -68,7 +68,9 @@ static inline uint64_t mix_label(const struct fz_hkey *k, uint64_t h, const char
 
 static inline uint64_t finalize(const struct fz_hkey *k, uint64_t h)
 {
-	return fz_hash_mum(h ^ P3, k->k0 ^ P1) ^ h;
+	uint64_t f = fz_hash_mum(h ^ P3, k->k0 ^ P1) ^ h;
+	/* Never zero in the top 62 bits: a zero key marks an empty slot. */
+	return (f >> 2) ? f : f | 4;
 }
 
 /* Mask with 0x80 in every byte of w equal to c (exact: no borrow between bytes). */

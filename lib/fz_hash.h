@@ -27,7 +27,7 @@ void fz_hkey_init(struct fz_hkey *k, const uint8_t seed[16]);
  * Fingerprints of every suffix of `name` (presentation form, optional
  * trailing dot): fps[0] is the top label ("example"), fps[n-1] the whole
  * name. Returns n (1..max), or 0 for an empty name, an empty label or more
- * than `max` labels.
+ * than `max` labels. A fingerprint is never zero in its top 62 bits.
  */
 unsigned fz_hash_suffixes(const struct fz_hkey *k, const char *name, size_t len, uint64_t *fps,
 			  unsigned max);

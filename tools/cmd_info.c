@@ -61,9 +61,9 @@ static void info_plain(const char *path, const struct fz_blmap *m, const struct 
 	print_row("ip4", bi->n_ip4);
 	print_row("ip6", bi->n_ip6);
 	print_row("feeds", bi->n_feeds);
-	printf("%-16s %llu bytes, %.1f bytes/name, 2^%u buckets\n", "index",
+	printf("%-16s %llu bytes, %.1f bytes/name, %llu buckets of 8 slots\n", "index",
 	       (unsigned long long)bi->index_bytes, per_name(bi->index_bytes, bi->n_names),
-	       bi->hash_bits);
+	       (unsigned long long)bi->buckets);
 	printf("%-16s %.1f bytes/name\n", "file per name", per_name(bi->file_size, bi->n_names));
 
 	printf("\n%4s  %-24s %-9s %10s  %-5s  %s\n", "id", "feed", "category", "entries", "local",
@@ -105,9 +105,9 @@ static void info_json(const char *path, const struct fz_blmap *m, const struct f
 	       (unsigned long long)bi->n_urls, (unsigned long long)bi->n_url_hosts,
 	       (unsigned long long)bi->n_ip4, (unsigned long long)bi->n_ip6,
 	       (unsigned long long)bi->n_feeds);
-	printf(",\"index_bytes\":%llu,\"index_bytes_per_name\":%.2f,\"hash_bits\":%u",
+	printf(",\"index_bytes\":%llu,\"index_bytes_per_name\":%.2f,\"buckets\":%llu",
 	       (unsigned long long)bi->index_bytes, per_name(bi->index_bytes, bi->n_names),
-	       bi->hash_bits);
+	       (unsigned long long)bi->buckets);
 	fputs(",\"feeds\":[", stdout);
 	for (unsigned i = 0; i < bi->n_feeds; i++) {
 		struct fz_bl_feed_info fi;
