@@ -337,6 +337,44 @@ static void test_empty(void)
 	fz_blocklist_close(bl);
 }
 
+/* Many keys: every one placed (cuckoo moves included) is found, nothing else is. */
+static void test_many(void)
+{
+	struct fz_blwriter *w;
+	char name[64], err[256];
+	enum { N = 30000 };
+	CHECK_INT(fz_blwriter_new(&w), 0);
+	int f = fz_blwriter_add_feed(w, "many", FZ_CAT_FRAUD, "", FZ_FEED_NORMAL);
+	for (int i = 0; i < N; i++) {
+		int n = snprintf(name, sizeof(name), "host%d.zone%d.test", i, i % 97);
+		CHECK_INT(fz_blwriter_add_name(w, f, name, (size_t)n, FZ_ACTION_BLOCK,
+					       i % 3 ? FZ_MATCH_EXACT : FZ_MATCH_SUBTREE,
+					       FZ_POLICY_DEFAULT),
+			  0);
+	}
+	struct fz_blwriter_stats st;
+	CHECK_INT(fz_blwriter_write(w, path_in("many.fzb"), NULL, &st, err, sizeof(err)), 0);
+	CHECK_INT(st.names, N);
+	CHECK(st.index_bytes <= (uint64_t)N * 12);
+	struct fz_blocklist *bl;
+	CHECK_INT(fz_blocklist_open(path_in("many.fzb"), &bl, err, sizeof(err)), 0);
+	const struct fz_blmap *m = fz_blocklist_current(bl);
+	int found = 0, child = 0, stray = 0;
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "host%d.zone%d.test", i, i % 97);
+		found += lk(m, name, NULL) == FZ_VERDICT_BLOCK;
+		snprintf(name, sizeof(name), "www.host%d.zone%d.test", i, i % 97);
+		child += lk(m, name, NULL) == FZ_VERDICT_BLOCK;
+		snprintf(name, sizeof(name), "host%d.zone%d.test", i + N, i % 97);
+		stray += lk(m, name, NULL) != FZ_VERDICT_NONE;
+	}
+	CHECK_INT(found, N);
+	CHECK_INT(child, (N + 2) / 3); /* only the subtree rules cover www. */
+	CHECK_INT(stray, 0);
+	fz_blocklist_close(bl);
+	fz_blwriter_free(w);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -347,6 +385,7 @@ int main(void)
 	test_bad_files();
 	test_refresh();
 	test_empty();
+	test_many();
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
