@@ -102,6 +102,17 @@ static void expect_block(const struct fz_blmap *m, const struct fz_parse_result 
 		fprintf(stderr, "fuzz: %.*s: verdict %d, expected block\n", (int)len, name, v);
 	FZ_FUZZ_CHECK(v == FZ_VERDICT_BLOCK);
 	FZ_FUZZ_CHECK(mi.verdict == FZ_VERDICT_BLOCK);
+
+	/* Lookups take any case and one trailing dot. */
+	{
+		char alt[FZ_NAME_BUF + 1];
+
+		for (size_t i = 0; i < len; i++)
+			alt[i] =
+			    (name[i] >= 'a' && name[i] <= 'z') ? (char)(name[i] - 32) : name[i];
+		alt[len] = '.';
+		FZ_FUZZ_CHECK(fz_blmap_lookup(m, alt, len + 1, NULL) == FZ_VERDICT_BLOCK);
+	}
 }
 
 static void check_lookups(const struct fz_blmap *m, const struct fz_parse_result *res)
