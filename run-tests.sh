@@ -19,10 +19,13 @@ scripts/deps.sh --test
 
 step() { printf '\n==== %s\n' "$*"; }
 
-step "build (-Werror) and test: unit, data, fuzz replay"
+# The real feed snapshots for the data suite: FZ_DATA_DIR, else ../shared/data.
+data_dir=${FZ_DATA_DIR:-$src/../shared/data}
+step "build (-Werror) and test: unit, data ($data_dir), fuzz replay"
 if [ ! -f build-ci/build.ninja ]; then
 	meson setup build-ci -Dwerror=true --buildtype=debugoptimized >/dev/null
 fi
+meson configure build-ci -Ddata_dir="$data_dir" >/dev/null
 ninja -C build-ci -j "$jobs"
 meson test -C build-ci --num-processes "$jobs" --print-errorlogs
 

@@ -63,7 +63,9 @@ int main(void)
 	OK("ｅｘａｍｐｌｅ.com", "example.com"); /* fullwidth letters map */
 	BAD("\xff\xfe.com", FZ_NAME_IDN_INVALID);
 	OK("a\xe2\x80\x8b.com", "a.com"); /* zero-width space maps to nothing, as in browsers */
-	BAD("\xcc\x81" "a.com", FZ_NAME_IDN_INVALID); /* leading combining mark: refused by both */
+	BAD("\xcc\x81"
+	    "a.com",
+	    FZ_NAME_IDN_INVALID); /* leading combining mark: refused by both */
 
 	/* limits: 63 per label, 253 in all */
 	OK(repeat('a', 63, ".com"), repeat('a', 63, ".com"));
