@@ -314,8 +314,8 @@ static int read_local(const char *path, uint8_t **ret, size_t *ret_len, char *er
 static int add_local(struct fz_blwriter *w, const char *path, enum fz_feed_role role, char *err,
 		     size_t errlen)
 {
-	uint8_t *d;
-	size_t n;
+	uint8_t *d = NULL;
+	size_t n = 0;
 	int rc = read_local(path, &d, &n, err, errlen);
 	if (rc < 0)
 		return rc;

@@ -18,6 +18,11 @@
 
 static const char compile_help[] =
     "Usage: fangzha compile -o FILE [OPTION]... [INPUT-OPTION]... INPUT...\n"
+    "       fangzha compile --config FILE [-o FILE]\n"
+    "\n"
+    "With --config, the feeds of the config file are compiled from their last good\n"
+    "copies in its state_dir (what fangzha-feed keeps), with its allow and block\n"
+    "lists, into its output (or -o FILE); nothing is downloaded.\n"
     "\n"
     "Parse feed files and write one blocklist file, atomically (a temporary file\n"
     "beside FILE is renamed over it only when complete). INPUT '-' is standard input.\n"
@@ -61,6 +66,7 @@ struct compile_input {
 
 struct compile_args {
 	const char *output;
+	const char *config;
 	const char *allow_path;
 	const char *block_path;
 	struct compile_input *inputs;
@@ -78,6 +84,7 @@ struct compile_totals {
 
 enum {
 	OPT_ALLOW = 256,
+	OPT_CONFIG,
 	OPT_BLOCK,
 	OPT_FORMAT,
 	OPT_MATCH,
@@ -91,6 +98,7 @@ enum {
 
 static const struct option compile_options[] = {
     {"output", required_argument, NULL, 'o'},
+    {"config", required_argument, NULL, OPT_CONFIG},
     {"allow", required_argument, NULL, OPT_ALLOW},
     {"block", required_argument, NULL, OPT_BLOCK},
     {"format", required_argument, NULL, OPT_FORMAT},
@@ -180,6 +188,9 @@ static int compile_parse_args(int argc, char **argv, struct compile_args *a)
 		case 'o':
 			a->output = optarg;
 			break;
+		case OPT_CONFIG:
+			a->config = optarg;
+			break;
 		case OPT_ALLOW:
 		case OPT_BLOCK: {
 			const char **slot = c == OPT_ALLOW ? &a->allow_path : &a->block_path;
@@ -247,6 +258,12 @@ static int compile_parse_args(int argc, char **argv, struct compile_args *a)
 		if (add_input(a, argv[optind], &cur) < 0)
 			return FZ_EXIT_FAIL;
 		cur.name = NULL;
+	}
+	if (a->config) {
+		if (a->n_inputs || a->allow_path || a->block_path)
+			return fz_cli_usage_error(
+			    CMD, "--config takes its inputs and local lists from the config file");
+		return -1;
 	}
 	if (cur.name)
 		return fz_cli_usage_error(CMD, "--name '%s' has no input after it", cur.name);
@@ -523,7 +540,7 @@ int fz_cmd_compile(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	ret = compile_parse_args(argc, argv, &a);
 	if (ret < 0)
-		ret = compile_run(&a);
+		ret = a.config ? fz_cmd_compile_config(a.config, a.output) : compile_run(&a);
 	free(a.inputs);
 	return ret;
 }

@@ -16,6 +16,7 @@ static const struct command commands[] = {
     {"compile", fz_cmd_compile, "compile feeds and local lists into a blocklist file"},
     {"check", fz_cmd_check, "look up names, URLs and addresses in a blocklist file"},
     {"info", fz_cmd_info, "describe a blocklist file and check its integrity"},
+    {"feeds", fz_cmd_feeds, "list the configured feeds and the state of each"},
 };
 
 static void usage(FILE *f)

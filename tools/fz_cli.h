@@ -28,6 +28,9 @@ enum {
 int fz_cmd_compile(int argc, char **argv);
 int fz_cmd_check(int argc, char **argv);
 int fz_cmd_info(int argc, char **argv);
+int fz_cmd_feeds(int argc, char **argv);
+/* `fangzha compile --config FILE [-o OUTPUT]` (in cmd_feeds.c). */
+int fz_cmd_compile_config(const char *config, const char *output);
 
 /* "Try 'fangzha CMD --help'." on stderr; returns FZ_EXIT_USAGE. */
 int fz_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
