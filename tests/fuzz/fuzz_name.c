@@ -61,6 +61,28 @@ static void run(const char *in, size_t len, unsigned flags)
 	if (wild)
 		FZ_FUZZ_CHECK(len >= 2 && in[0] == '*' && in[1] == '.');
 
+	/* ASCII input is only lower-cased (less "*." and one trailing dot). */
+	{
+		const char *p = in;
+		size_t n = len;
+		bool ascii = true;
+
+		for (size_t i = 0; i < len; i++)
+			ascii = ascii && (unsigned char)in[i] < 0x80;
+		if (ascii) {
+			if (wild) {
+				p += 2;
+				n -= 2;
+			}
+			if (n && p[n - 1] == '.')
+				n--;
+			FZ_FUZZ_CHECK(n == out_len);
+			for (size_t i = 0; i < n; i++)
+				FZ_FUZZ_CHECK(out[i] ==
+					      ((p[i] >= 'A' && p[i] <= 'Z') ? p[i] + 32 : p[i]));
+		}
+	}
+
 	/* Idempotent, under either flag. */
 	FZ_FUZZ_CHECK(fz_name_normalize(out, out_len, flags, again, &again_len, &wild2) ==
 		      FZ_NAME_OK);
