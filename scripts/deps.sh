@@ -7,7 +7,7 @@ set -eu
 
 build_pkgs="gcc meson ninja-build pkg-config libidn2-dev libldns-dev libcurl4-openssl-dev
 libmnl-dev libnetfilter-queue-dev libssl-dev"
-test_pkgs="clang libclang-rt-14-dev clang-format minisign"
+test_pkgs="clang libclang-rt-14-dev clang-format nginx-light nsd openssl minisign"
 
 pkgs=$build_pkgs
 [ "${1:-}" = "--test" ] && pkgs="$pkgs $test_pkgs"
