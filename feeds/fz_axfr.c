@@ -446,7 +446,7 @@ static int transfer(struct axfr *x, const ldns_rdf *zone, uint16_t id)
 		}
 		mlen = (size_t)hdr[0] << 8 | hdr[1];
 		x->wire += mlen + 2;
-		if (x->wire > 2 * x->max_size + 65536) {
+		if (x->max_size < UINT64_MAX / 4 && x->wire > 2 * x->max_size + 65536) {
 			r = fail(x, -EFBIG, "AXFR of %s from %s: transfer exceeds max_size",
 				 x->u->zone, x->where);
 			break;

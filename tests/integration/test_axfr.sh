@@ -154,13 +154,13 @@ if "$CLIENT" fetch "$U/rpz.example" >"$T/text"; then
 else
 	fail "transfer of rpz.example: $(cat "$T/text")"
 fi
-if [ "$(head -n 1 "$T/text")" = '$ORIGIN rpz.example.' ]; then
+if [ "$(head -n 1 "$T/text")" = "\$ORIGIN rpz.example." ]; then
 	ok "text starts with \$ORIGIN rpz.example."
 else
 	fail "first line: $(head -n 1 "$T/text")"
 fi
 # Every record once: SOA, NS and 15 more (the closing SOA is left out).
-records=$(grep -vc '^\$ORIGIN' "$T/text")
+records=$(grep -vc "^[$]ORIGIN" "$T/text")
 soas=$(grep -c $'\tSOA\t' "$T/text")
 if [ "$records" = 17 ] && [ "$soas" = 1 ]; then
 	ok "17 records, one SOA"

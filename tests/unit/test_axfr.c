@@ -435,6 +435,8 @@ static void test_failures(void)
 	bad(M_GARBAGE, 10, 0, -EPROTO, "malformed DNS message", __LINE__);
 	snprintf(want, sizeof(want), "exceeds max_size %u bytes", 200);
 	bad(M_GOOD, 10, 200, -EFBIG, want, __LINE__);
+	/* Wire bytes count too: empty messages add no text but are bounded. */
+	bad(M_EMPTYMANY, 20, 1000, -EFBIG, "transfer exceeds max_size", __LINE__);
 
 	/* Nobody listening: a port we just had and closed. */
 	struct fz_axfr_url u;
