@@ -3,6 +3,13 @@
  * fz_minisign_verify() against files made by Debian's minisign 0.11
  * (tests/fixtures/minisign: key.pub, data.txt signed prehashed and legacy),
  * and against every way we can think of to spoil them.
+ *
+ * How the fixtures were made (the secret key was thrown away; other.pub is
+ * a second key made the same way):
+ *   minisign -G -W -p key.pub -s key.sec
+ *   minisign -S -s key.sec -m data.txt -t 'fangzha test fixture, prehashed'
+ *   minisign -S -l -s key.sec -m data.txt -x data.txt.legacy.minisig \
+ *            -t 'fangzha test fixture, legacy'
  */
 #include <openssl/evp.h>
 #include <stdbool.h>
