@@ -713,6 +713,22 @@ done
 checks=$((checks + 1))
 [ "$(gen "$DOUT")" = 1 ] || fail "the daemon did not publish generation 1 within 5 s"
 verdict scam-07.example block "$DOUT"
+# SIGHUP re-reads the config: a new feed is due at once.
+cat >>"$DCONF" <<EOF
+
+[feed phish]
+url = https://127.0.0.1:$NP/phish.hosts
+format = hosts
+EOF
+kill -HUP "$DAEMON_PID"
+for _ in $(seq 50); do
+	[ "$(gen "$DOUT")" = 2 ] && break
+	sleep 0.1
+done
+checks=$((checks + 1))
+[ "$(gen "$DOUT")" = 2 ] || fail "the daemon did not publish generation 2 within 5 s of SIGHUP"
+verdict phish-7.example block "$DOUT"
+verdict scam-07.example block "$DOUT"
 kill -TERM "$DAEMON_PID"
 drc=
 for _ in $(seq 50); do
@@ -734,6 +750,7 @@ fi
 DAEMON_PID=
 has 'feed scam: fetched' "$T/daemon.out"
 has 'published generation 1' "$T/daemon.out"
+has 'feed phish: fetched' "$T/daemon.out"
 
 # ---------------------------------------------------------------- AXFR
 NSD=$(command -v nsd 2>/dev/null || echo /usr/sbin/nsd)
