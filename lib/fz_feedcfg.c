@@ -1,0 +1,791 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The fetcher's schema over fz_ini: [feeds] (paths and download limits)
+ * and any number of [feed NAME]. Every key is checked where it is read,
+ * so a message names the line; what depends on several keys of one feed
+ * (url required, axfr:// implies rpz, ...) is checked when the feed's
+ * section ends and names the line of the key concerned.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fz_feedcfg.h"
+#include "fz_ini.h"
+
+#define CFG_FILE_MAX	      (1u << 20)
+#define FEED_INTERVAL_MIN     60
+#define FEED_INTERVAL_MAX     (366ull * 86400)
+#define FEED_MAX_SIZE_MAX     (4ull << 30)
+#define FEEDS_TIMEOUT_MAX     86400
+#define FEEDS_CONCURRENCY     4
+#define FEEDS_CONNECT_TIMEOUT 15
+#define FEEDS_TIMEOUT	      300
+#define FEEDS_RETRIES	      2
+#define MINISIGN_KEY_LEN      56 /* base64 of "Ed" + 8-byte key id + 32-byte key */
+
+enum feeds_key {
+	FK_OUTPUT,
+	FK_STATE_DIR,
+	FK_ALLOW,
+	FK_BLOCK,
+	FK_CA_FILE,
+	FK_USER_AGENT,
+	FK_CONCURRENCY,
+	FK_CONNECT_TIMEOUT,
+	FK_TIMEOUT,
+	FK_RETRIES,
+	FK_COUNT,
+};
+
+static const char *const feeds_keys[FK_COUNT] = {
+    "output",	  "state_dir",	 "allow",	    "block",   "ca_file",
+    "user_agent", "concurrency", "connect_timeout", "timeout", "retries",
+};
+
+enum feed_key {
+	K_URL,
+	K_FORMAT,
+	K_CATEGORY,
+	K_MATCH,
+	K_INTERVAL,
+	K_MAX_SIZE,
+	K_MIN_ENTRIES,
+	K_MAX_SHRINK,
+	K_SHA256,
+	K_MINISIGN_KEY,
+	K_SIGNATURE_URL,
+	K_ENABLED,
+	K_COUNT,
+};
+
+static const char *const feed_keys[K_COUNT] = {
+    "url",	   "format",	 "category", "match",	     "interval",      "max_size",
+    "min_entries", "max_shrink", "sha256",   "minisign_key", "signature_url", "enabled",
+};
+
+/* Sections of the shared file that other daemons check. */
+static const char *const other_sections[] = {"dns", "nfq", "events", "metrics"};
+
+_Static_assert(K_COUNT <= 16 && FK_COUNT <= 16, "seen[] holds every key");
+
+enum section { SEC_NONE, SEC_FEEDS, SEC_FEED, SEC_OTHER };
+
+struct cfg_state {
+	struct fz_feeds_cfg *cfg;
+	const char *file;
+	enum section sec;
+	unsigned seen[16];   /* line of each key, 0 = unset */
+	unsigned feeds_line; /* first [feeds] */
+	size_t feeds_cap;
+	/* An error found when a feed's section ended, already "file:line: ...". */
+	char pending[512];
+	bool has_pending;
+};
+
+static void say(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static int lookup(const char *const *names, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i], key) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* --- values ---------------------------------------------------------------- */
+
+static bool valid_feed_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > FZ_FEED_NAME_MAX || s[0] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int parse_sha256(const char *v, uint8_t out[32])
+{
+	if (strlen(v) != 64)
+		return -EINVAL;
+	for (size_t i = 0; i < 32; i++) {
+		int hi = hexval(v[2 * i]), lo = hexval(v[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+static bool valid_minisign_key(const char *v)
+{
+	if (strlen(v) != MINISIGN_KEY_LEN)
+		return false;
+	for (const char *p = v; *p; p++) {
+		char c = *p;
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '+' || c == '/'))
+			return false;
+	}
+	return true;
+}
+
+enum scheme { SCHEME_HTTPS, SCHEME_HTTP, SCHEME_FILE, SCHEME_AXFR, SCHEME_COUNT };
+static const char *const scheme_names[SCHEME_COUNT] = {"https", "http", "file", "axfr"};
+
+/* Digits 1..65535. */
+static bool valid_port(const char *s, size_t n)
+{
+	unsigned v = 0;
+
+	if (n == 0 || n > 5)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	return v >= 1 && v <= 65535;
+}
+
+/* "host[:port]/zone", host an address in brackets or a name. */
+static bool valid_axfr_rest(const char *rest)
+{
+	const char *slash = strchr(rest, '/'), *host_end;
+
+	if (!slash || slash == rest || slash[1] == '\0' || strchr(slash + 1, '/'))
+		return false;
+	if (rest[0] == '[') {
+		const char *rb = memchr(rest, ']', (size_t)(slash - rest));
+
+		if (!rb || rb == rest + 1)
+			return false;
+		host_end = rb + 1;
+	} else {
+		host_end = memchr(rest, ':', (size_t)(slash - rest));
+		if (!host_end)
+			host_end = slash;
+		if (host_end == rest)
+			return false;
+	}
+	if (host_end == slash)
+		return true;
+	if (*host_end != ':')
+		return false;
+	return valid_port(host_end + 1, (size_t)(slash - host_end - 1));
+}
+
+/*
+ * Check a URL and return a copy with the scheme in lowercase. `allowed` is
+ * a bit mask of enum scheme. On error, err says why (without location).
+ */
+static int check_url(const char *key, const char *v, unsigned allowed, char **ret,
+		     enum scheme *ret_scheme, char *err, size_t errlen)
+{
+	const char *sep = strstr(v, "://"), *rest;
+	size_t slen;
+	int scheme = -1;
+	char *copy;
+
+	if (*v == '\0') {
+		say(err, errlen, "%s is empty", key);
+		return -EINVAL;
+	}
+	if (strpbrk(v, " \t")) {
+		say(err, errlen, "%s must not contain blanks", key);
+		return -EINVAL;
+	}
+	if (!sep || sep == v) {
+		say(err, errlen, "%s '%.80s' has no scheme (https://, http://, file:// or axfr://)",
+		    key, v);
+		return -EINVAL;
+	}
+	slen = (size_t)(sep - v);
+	for (int i = 0; i < SCHEME_COUNT; i++)
+		if (strlen(scheme_names[i]) == slen && strncasecmp(v, scheme_names[i], slen) == 0)
+			scheme = i;
+	if (scheme < 0 || !(allowed & (1u << scheme))) {
+		say(err, errlen, "%s scheme '%.*s' is not supported (%s)", key,
+		    (int)(slen > 16 ? 16 : slen), v,
+		    allowed & (1u << SCHEME_AXFR) ? "https, http, file or axfr"
+						  : "https, http or file");
+		return -EINVAL;
+	}
+	rest = sep + 3;
+	switch (scheme) {
+	case SCHEME_HTTPS:
+	case SCHEME_HTTP:
+		if (*rest == '\0' || *rest == '/' || *rest == '?' || *rest == '#') {
+			say(err, errlen, "%s '%.80s' has no host", key, v);
+			return -EINVAL;
+		}
+		break;
+	case SCHEME_FILE:
+		if (*rest != '/' || rest[1] == '\0') {
+			say(err, errlen, "%s '%.80s': a file URL is file:///absolute/path", key, v);
+			return -EINVAL;
+		}
+		break;
+	case SCHEME_AXFR:
+		if (!valid_axfr_rest(rest)) {
+			say(err, errlen, "%s '%.80s': an axfr URL is axfr://host[:port]/zone", key,
+			    v);
+			return -EINVAL;
+		}
+		break;
+	}
+	copy = strdup(v);
+	if (!copy) {
+		say(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < slen; i++)
+		if (copy[i] >= 'A' && copy[i] <= 'Z')
+			copy[i] = (char)(copy[i] - 'A' + 'a');
+	free(*ret);
+	*ret = copy;
+	if (ret_scheme)
+		*ret_scheme = (enum scheme)scheme;
+	return 0;
+}
+
+static int set_str(char **dst, const char *key, const char *v, char *err, size_t errlen)
+{
+	char *copy;
+
+	if (*v == '\0') {
+		say(err, errlen, "%s is empty", key);
+		return -EINVAL;
+	}
+	copy = strdup(v);
+	if (!copy) {
+		say(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	free(*dst);
+	*dst = copy;
+	return 0;
+}
+
+/* fz_ini's value helpers, with the key named in front of the message. */
+static int keyed(int r, const char *key, char *err, size_t errlen)
+{
+	char tmp[256];
+
+	if (r >= 0)
+		return r;
+	snprintf(tmp, sizeof(tmp), "%s", err && errlen ? err : "");
+	say(err, errlen, "%s: %s", key, tmp);
+	return r;
+}
+
+static int get_uint(const char *key, const char *v, uint64_t min, uint64_t max, uint64_t *ret,
+		    char *err, size_t errlen)
+{
+	return keyed(fz_ini_uint(v, min, max, ret, err, errlen), key, err, errlen);
+}
+
+static int get_duration(const char *key, const char *v, uint64_t min, uint64_t max, uint64_t *ret,
+			char *err, size_t errlen)
+{
+	uint64_t d;
+	int r = keyed(fz_ini_duration(v, &d, err, errlen), key, err, errlen);
+
+	if (r < 0)
+		return r;
+	if (d < min || d > max) {
+		say(err, errlen, "%s: %s is out of range %llus..%llus", key, v,
+		    (unsigned long long)min, (unsigned long long)max);
+		return -EINVAL;
+	}
+	*ret = d;
+	return 0;
+}
+
+/* --- sections -------------------------------------------------------------- */
+
+static struct fz_feed_cfg *cur_feed(struct cfg_state *st)
+{
+	return &st->cfg->feeds[st->cfg->n_feeds - 1];
+}
+
+static int pending(struct cfg_state *st, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = snprintf(st->pending, sizeof(st->pending), "%s:%u: ", st->file, line);
+	if (n > 0 && (size_t)n < sizeof(st->pending)) {
+		va_start(ap, fmt);
+		vsnprintf(st->pending + n, sizeof(st->pending) - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	st->has_pending = true;
+	return -EINVAL;
+}
+
+/* What needs the whole [feed NAME] section. */
+static int finish_feed(struct cfg_state *st)
+{
+	struct fz_feed_cfg *f = cur_feed(st);
+	const char *sep;
+
+	if (!f->url)
+		return pending(st, f->line, "[feed %s] has no url", f->name);
+	sep = strstr(f->url, "://");
+	if (sep && (size_t)(sep - f->url) == 4 && memcmp(f->url, "axfr", 4) == 0) {
+		if (f->format == FZ_FORMAT_AUTO)
+			f->format = FZ_FORMAT_RPZ;
+		if (f->format != FZ_FORMAT_RPZ)
+			return pending(st, st->seen[K_FORMAT],
+				       "format: an axfr:// feed is an RPZ zone (format = rpz)");
+		if (f->has_sha256)
+			return pending(st, st->seen[K_SHA256],
+				       "sha256 does not apply to an axfr:// feed");
+		if (f->minisign_key)
+			return pending(st, st->seen[K_MINISIGN_KEY],
+				       "minisign_key does not apply to an axfr:// feed");
+	}
+	if (f->signature_url && !f->minisign_key)
+		return pending(st, st->seen[K_SIGNATURE_URL],
+			       "signature_url without minisign_key in [feed %s]", f->name);
+	if (f->minisign_key && !f->signature_url) {
+		size_t n = strlen(f->url);
+
+		f->signature_url = malloc(n + sizeof(".minisig"));
+		if (!f->signature_url)
+			return pending(st, f->line, "out of memory");
+		memcpy(f->signature_url, f->url, n);
+		memcpy(f->signature_url + n, ".minisig", sizeof(".minisig"));
+	}
+	return 0;
+}
+
+static int start_feed(struct cfg_state *st, const struct fz_ini_item *it, char *err, size_t errlen)
+{
+	struct fz_feeds_cfg *cfg = st->cfg;
+	struct fz_feed_cfg *f;
+
+	if (it->sub[0] == '\0') {
+		say(err, errlen, "[feed] needs a name: [feed NAME]");
+		return -EINVAL;
+	}
+	if (!valid_feed_name(it->sub)) {
+		say(err, errlen,
+		    "bad feed name '%.80s' (1 to %d letters, digits, '.', '_' or '-', not starting "
+		    "with '.')",
+		    it->sub, FZ_FEED_NAME_MAX);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < cfg->n_feeds; i++) {
+		if (strcasecmp(cfg->feeds[i].name, it->sub) == 0) {
+			say(err, errlen, "[feed %s] given twice (first on line %u)", it->sub,
+			    cfg->feeds[i].line);
+			return -EINVAL;
+		}
+	}
+	if (cfg->n_feeds >= FZ_FEEDS_MAX) {
+		say(err, errlen, "more than %d feeds", FZ_FEEDS_MAX);
+		return -EINVAL;
+	}
+	if (cfg->n_feeds == st->feeds_cap) {
+		size_t cap = st->feeds_cap ? st->feeds_cap * 2 : 8;
+		struct fz_feed_cfg *nf;
+
+		if (cap > FZ_FEEDS_MAX)
+			cap = FZ_FEEDS_MAX;
+		nf = realloc(cfg->feeds, cap * sizeof(*nf));
+		if (!nf) {
+			say(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		cfg->feeds = nf;
+		st->feeds_cap = cap;
+	}
+	f = &cfg->feeds[cfg->n_feeds++];
+	memset(f, 0, sizeof(*f));
+	memcpy(f->name, it->sub, strlen(it->sub) + 1);
+	f->format = FZ_FORMAT_AUTO;
+	f->category = FZ_CAT_FRAUD;
+	f->match = FZ_MATCH_DEFAULT;
+	f->interval = FZ_FEED_DEFAULT_INTERVAL;
+	f->max_size = FZ_FEED_DEFAULT_MAX_SIZE;
+	f->min_entries = FZ_FEED_DEFAULT_MIN_ENTRIES;
+	f->max_shrink = FZ_FEED_DEFAULT_MAX_SHRINK;
+	f->enabled = true;
+	f->line = it->line;
+	return 0;
+}
+
+static int on_section(struct cfg_state *st, const struct fz_ini_item *it, char *err, size_t errlen)
+{
+	int r;
+
+	if (st->sec == SEC_FEED && (r = finish_feed(st)) < 0)
+		return r;
+	memset(st->seen, 0, sizeof(st->seen));
+
+	if (strcmp(it->section, "feeds") == 0) {
+		if (it->sub[0]) {
+			say(err, errlen, "[feeds] takes no name (did you mean [feed %.64s]?)",
+			    it->sub);
+			return -EINVAL;
+		}
+		if (st->feeds_line) {
+			say(err, errlen, "[feeds] given twice (first on line %u)", st->feeds_line);
+			return -EINVAL;
+		}
+		st->feeds_line = it->line;
+		st->sec = SEC_FEEDS;
+		return 0;
+	}
+	if (strcmp(it->section, "feed") == 0) {
+		r = start_feed(st, it, err, errlen);
+		if (r < 0)
+			return r;
+		st->sec = SEC_FEED;
+		return 0;
+	}
+	if (lookup(other_sections, sizeof(other_sections) / sizeof(other_sections[0]),
+		   it->section) >= 0) {
+		st->sec = SEC_OTHER;
+		return 0;
+	}
+	say(err, errlen,
+	    "unknown section [%.64s] (known: feeds, feed NAME, dns, nfq, events, metrics)",
+	    it->section);
+	return -EINVAL;
+}
+
+static int on_feeds_key(struct cfg_state *st, int k, const char *v, char *err, size_t errlen)
+{
+	struct fz_feeds_cfg *cfg = st->cfg;
+	const char *key = feeds_keys[k];
+
+	switch ((enum feeds_key)k) {
+	case FK_OUTPUT:
+		return set_str(&cfg->output, key, v, err, errlen);
+	case FK_STATE_DIR:
+		return set_str(&cfg->state_dir, key, v, err, errlen);
+	case FK_ALLOW:
+		return set_str(&cfg->allow, key, v, err, errlen);
+	case FK_BLOCK:
+		return set_str(&cfg->block, key, v, err, errlen);
+	case FK_CA_FILE:
+		return set_str(&cfg->ca_file, key, v, err, errlen);
+	case FK_USER_AGENT:
+		return set_str(&cfg->user_agent, key, v, err, errlen);
+	case FK_CONCURRENCY:
+		return get_uint(key, v, 1, 64, &cfg->concurrency, err, errlen);
+	case FK_CONNECT_TIMEOUT:
+		return get_duration(key, v, 1, FEEDS_TIMEOUT_MAX, &cfg->connect_timeout, err,
+				    errlen);
+	case FK_TIMEOUT:
+		return get_duration(key, v, 1, FEEDS_TIMEOUT_MAX, &cfg->timeout, err, errlen);
+	case FK_RETRIES:
+		return get_uint(key, v, 0, 10, &cfg->retries, err, errlen);
+	case FK_COUNT:
+		break;
+	}
+	return -EINVAL;
+}
+
+static int on_feed_key(struct cfg_state *st, int k, const char *v, char *err, size_t errlen)
+{
+	struct fz_feed_cfg *f = cur_feed(st);
+	const char *key = feed_keys[k];
+	int r, b;
+
+	switch ((enum feed_key)k) {
+	case K_URL:
+		return check_url(key, v,
+				 1u << SCHEME_HTTPS | 1u << SCHEME_HTTP | 1u << SCHEME_FILE |
+				     1u << SCHEME_AXFR,
+				 &f->url, NULL, err, errlen);
+	case K_FORMAT:
+		r = fz_format_parse(v);
+		if (r < 0) {
+			say(err, errlen,
+			    "format: unknown format '%.64s' (auto, hosts, domains, adblock, rpz, "
+			    "urls or csv)",
+			    v);
+			return -EINVAL;
+		}
+		f->format = (enum fz_format)r;
+		return 0;
+	case K_CATEGORY:
+		r = fz_category_parse(v);
+		if (r < 0) {
+			say(err, errlen,
+			    "category: unknown category '%.64s' (fraud, phishing, malware, "
+			    "gambling, doh or custom)",
+			    v);
+			return -EINVAL;
+		}
+		f->category = (enum fz_category)r;
+		return 0;
+	case K_MATCH:
+		r = fz_match_parse(v);
+		if (r < 0) {
+			say(err, errlen, "match: '%.64s' is not exact, subtree or default", v);
+			return -EINVAL;
+		}
+		f->match = (enum fz_match)r;
+		return 0;
+	case K_INTERVAL:
+		return get_duration(key, v, FEED_INTERVAL_MIN, FEED_INTERVAL_MAX, &f->interval, err,
+				    errlen);
+	case K_MAX_SIZE: {
+		uint64_t sz;
+
+		r = keyed(fz_ini_size(v, &sz, err, errlen), key, err, errlen);
+		if (r < 0)
+			return r;
+		if (sz < 1 || sz > FEED_MAX_SIZE_MAX) {
+			say(err, errlen, "max_size: %s is out of range 1..4G", v);
+			return -EINVAL;
+		}
+		f->max_size = sz;
+		return 0;
+	}
+	case K_MIN_ENTRIES:
+		return get_uint(key, v, 0, UINT64_MAX, &f->min_entries, err, errlen);
+	case K_MAX_SHRINK: {
+		/* "50" or "50%". */
+		char num[32];
+		size_t n = strlen(v);
+
+		if (n > 0 && v[n - 1] == '%')
+			n--;
+		if (n >= sizeof(num)) {
+			say(err, errlen, "max_shrink: '%.64s' is not a percentage 0..100", v);
+			return -EINVAL;
+		}
+		memcpy(num, v, n);
+		num[n] = '\0';
+		return get_uint(key, num, 0, 100, &f->max_shrink, err, errlen);
+	}
+	case K_SHA256:
+		if (parse_sha256(v, f->sha256) < 0) {
+			say(err, errlen, "sha256: expected 64 hex digits");
+			return -EINVAL;
+		}
+		f->has_sha256 = true;
+		return 0;
+	case K_MINISIGN_KEY:
+		if (!valid_minisign_key(v)) {
+			say(err, errlen,
+			    "minisign_key: expected a minisign public key, %d base64 characters "
+			    "(the second line of the .pub file)",
+			    MINISIGN_KEY_LEN);
+			return -EINVAL;
+		}
+		return set_str(&f->minisign_key, key, v, err, errlen);
+	case K_SIGNATURE_URL:
+		return check_url(key, v, 1u << SCHEME_HTTPS | 1u << SCHEME_HTTP | 1u << SCHEME_FILE,
+				 &f->signature_url, NULL, err, errlen);
+	case K_ENABLED:
+		r = keyed(fz_ini_bool(v, &b, err, errlen), key, err, errlen);
+		if (r < 0)
+			return r;
+		f->enabled = b != 0;
+		return 0;
+	case K_COUNT:
+		break;
+	}
+	return -EINVAL;
+}
+
+static int on_item(const struct fz_ini_item *it, void *userdata, char *err, size_t errlen)
+{
+	struct cfg_state *st = userdata;
+	const char *const *names;
+	size_t n;
+	int k;
+
+	if (!it->key)
+		return on_section(st, it, err, errlen);
+	if (st->sec == SEC_OTHER)
+		return 0;
+	if (st->sec == SEC_FEEDS) {
+		names = feeds_keys;
+		n = FK_COUNT;
+	} else {
+		names = feed_keys;
+		n = K_COUNT;
+	}
+	k = lookup(names, n, it->key);
+	if (k < 0) {
+		if (st->sec == SEC_FEEDS)
+			say(err, errlen, "unknown key '%.64s' in [feeds]", it->key);
+		else
+			say(err, errlen, "unknown key '%.64s' in [feed %s]", it->key,
+			    cur_feed(st)->name);
+		return -EINVAL;
+	}
+	if (st->seen[k]) {
+		if (st->sec == SEC_FEEDS)
+			say(err, errlen, "key '%s' given twice in [feeds] (first on line %u)",
+			    it->key, st->seen[k]);
+		else
+			say(err, errlen, "key '%s' given twice in [feed %s] (first on line %u)",
+			    it->key, cur_feed(st)->name, st->seen[k]);
+		return -EINVAL;
+	}
+	st->seen[k] = it->line;
+	if (st->sec == SEC_FEEDS)
+		return on_feeds_key(st, k, it->value, err, errlen);
+	return on_feed_key(st, k, it->value, err, errlen);
+}
+
+/* --- API ------------------------------------------------------------------- */
+
+void fz_feeds_cfg_free(struct fz_feeds_cfg *cfg)
+{
+	if (!cfg)
+		return;
+	free(cfg->file);
+	free(cfg->output);
+	free(cfg->state_dir);
+	free(cfg->allow);
+	free(cfg->block);
+	free(cfg->ca_file);
+	free(cfg->user_agent);
+	for (size_t i = 0; i < cfg->n_feeds; i++) {
+		free(cfg->feeds[i].url);
+		free(cfg->feeds[i].minisign_key);
+		free(cfg->feeds[i].signature_url);
+	}
+	free(cfg->feeds);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+int fz_feeds_cfg_parse(const uint8_t *data, size_t len, const char *file, struct fz_feeds_cfg *cfg,
+		       char *err, size_t errlen)
+{
+	struct fz_feeds_cfg c = {0};
+	struct cfg_state st = {0};
+	int r;
+
+	if (!file)
+		file = "(config)";
+	c.file = strdup(file);
+	c.output = strdup(FZ_FEEDS_DEFAULT_OUTPUT);
+	c.state_dir = strdup(FZ_FEEDS_DEFAULT_STATE_DIR);
+	c.concurrency = FEEDS_CONCURRENCY;
+	c.connect_timeout = FEEDS_CONNECT_TIMEOUT;
+	c.timeout = FEEDS_TIMEOUT;
+	c.retries = FEEDS_RETRIES;
+	if (!c.file || !c.output || !c.state_dir) {
+		fz_feeds_cfg_free(&c);
+		say(err, errlen, "%s:0: out of memory", file);
+		return -ENOMEM;
+	}
+
+	st.cfg = &c;
+	st.file = file;
+	r = fz_ini_parse(data, len, file, on_item, &st, err, errlen);
+	if (r == 0 && st.sec == SEC_FEED)
+		r = finish_feed(&st);
+	if (r < 0) {
+		if (st.has_pending)
+			say(err, errlen, "%s", st.pending);
+		fz_feeds_cfg_free(&c);
+		return r == -ENOMEM ? -ENOMEM : -EINVAL;
+	}
+	*cfg = c;
+	return 0;
+}
+
+int fz_feeds_cfg_load(const char *path, struct fz_feeds_cfg *cfg, char *err, size_t errlen)
+{
+	uint8_t *buf;
+	size_t n = 0;
+	struct stat sb;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		say(err, errlen, "%s: %s", path, strerror(-r));
+		return r;
+	}
+	if (fstat(fd, &sb) < 0) {
+		r = -errno;
+		say(err, errlen, "%s: %s", path, strerror(-r));
+		close(fd);
+		return r;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		say(err, errlen, "%s: not a regular file", path);
+		close(fd);
+		return -EINVAL;
+	}
+	/* One byte more than allowed, to see a file that grew past the limit. */
+	buf = malloc(CFG_FILE_MAX + 1);
+	if (!buf) {
+		say(err, errlen, "%s: out of memory", path);
+		close(fd);
+		return -ENOMEM;
+	}
+	while (n <= CFG_FILE_MAX) {
+		ssize_t got = read(fd, buf + n, CFG_FILE_MAX + 1 - n);
+
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			say(err, errlen, "%s: %s", path, strerror(-r));
+			free(buf);
+			close(fd);
+			return r;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	close(fd);
+	if (n > CFG_FILE_MAX) {
+		say(err, errlen, "%s: larger than 1 MiB", path);
+		free(buf);
+		return -EFBIG;
+	}
+	r = fz_feeds_cfg_parse(buf, n, path, cfg, err, errlen);
+	free(buf);
+	return r;
+}
