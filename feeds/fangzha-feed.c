@@ -77,7 +77,11 @@ static void print_summary(const struct fz_update_summary *s, bool quiet, bool da
 			       f->have_good ? "kept its last good copy" : "no good copy yet");
 			break;
 		default:
-			if (!quiet)
+			if (quiet)
+				break;
+			if (f->disabled)
+				printf("%s%sfeed %s: disabled\n", ts, sep, f->name);
+			else
 				printf("%s%sfeed %s: not due%s%s\n", ts, sep, f->name,
 				       f->reason[0] ? "; note: " : "", f->reason);
 		}

@@ -417,20 +417,73 @@ static bool existing_list(const struct fz_feeds_cfg *cfg, struct fz_update_summa
 	return true;
 }
 
-/* Are the local lists newer than the published list? */
-static bool local_lists_changed(const struct fz_feeds_cfg *cfg)
+/*
+ * What the published list was built from: each enabled feed's good copy
+ * (name and sha256) and the local lists' contents. When this differs from
+ * what the last successful publish recorded, the list must be rebuilt, even
+ * if no download changed in this cycle (say the last publish hit a full
+ * disk, a feed was disabled, or the allowlist was edited).
+ */
+#define DIGEST_FILE "published.sha256"
+
+static void combo_digest(const struct fz_feeds_cfg *cfg, const struct feed_work *fw, size_t n,
+			 char out[65])
 {
-	struct stat out, st;
-	if (stat(cfg->output, &out) < 0)
-		return true;
-	const char *lists[] = {cfg->allow, cfg->block};
-	for (int i = 0; i < 2; i++)
-		if (lists[i] &&
-		    (stat(lists[i], &st) < 0 || st.st_mtim.tv_sec > out.st_mtim.tv_sec ||
-		     (st.st_mtim.tv_sec == out.st_mtim.tv_sec &&
-		      st.st_mtim.tv_nsec >= out.st_mtim.tv_nsec)))
-			return true;
-	return false;
+	size_t cap = 64 + n * (FZ_FEED_NAME_MAX + 34) + 2 * 40 + strlen(cfg->output);
+	uint8_t *buf = malloc(cap), sum[32];
+	size_t len = 0;
+	if (!buf) {
+		out[0] = '\0';
+		return;
+	}
+	len += (size_t)snprintf((char *)buf, cap, "%s", cfg->output) + 1;
+	for (size_t i = 0; i < n; i++) {
+		if (!fw[i].cfg->enabled || !fw[i].st.has_good)
+			continue;
+		size_t l = strlen(fw[i].cfg->name) + 1;
+		memcpy(buf + len, fw[i].cfg->name, l);
+		len += l;
+		memcpy(buf + len, fw[i].st.sha256, 32);
+		len += 32;
+	}
+	const char *lists[2] = {cfg->allow, cfg->block};
+	for (int i = 0; i < 2; i++) {
+		uint8_t *d = NULL;
+		size_t dl = 0;
+		char err[64];
+		memset(sum, 0, sizeof(sum));
+		if (lists[i] && read_local(lists[i], &d, &dl, err, sizeof(err)) == 0)
+			fz_sha256(d, dl, sum);
+		free(d);
+		buf[len++] = (uint8_t)('A' + i);
+		memcpy(buf + len, sum, 32);
+		len += 32;
+	}
+	fz_sha256(buf, len, sum);
+	free(buf);
+	hex(sum, 32, out);
+}
+
+static bool digest_matches(const struct fz_feeds_cfg *cfg, const char *digest)
+{
+	char path[4096], got[80] = "";
+	snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, DIGEST_FILE);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	bool ok = fgets(got, sizeof(got), f) != NULL;
+	fclose(f);
+	got[strcspn(got, "\n")] = '\0';
+	return ok && digest[0] && strcmp(got, digest) == 0;
+}
+
+static void digest_save(const struct fz_feeds_cfg *cfg, const char *digest)
+{
+	char path[4096], line[80], err[128];
+	snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, DIGEST_FILE);
+	int n = snprintf(line, sizeof(line), "%s\n", digest);
+	/* Losing it only costs one extra rebuild next cycle. */
+	fz_write_file_atomic(path, line, (size_t)n, err, sizeof(err));
 }
 
 static int summary_init(const struct fz_feeds_cfg *cfg, struct fz_update_summary *sum,
@@ -450,6 +503,7 @@ static int summary_init(const struct fz_feeds_cfg *cfg, struct fz_update_summary
 		fw[i].cfg = &cfg->feeds[i];
 		fw[i].fetch_idx = fw[i].sig_idx = -1;
 		sum->feeds[i].name = cfg->feeds[i].name;
+		sum->feeds[i].disabled = !cfg->feeds[i].enabled;
 		char err[256] = "";
 		int rc = fz_feedstate_load(cfg->state_dir, cfg->feeds[i].name, &fw[i].st, err,
 					   sizeof(err));
@@ -644,11 +698,15 @@ int fz_update_run(const struct fz_feeds_cfg *cfg, const struct fz_update_opts *o
 
 	/* Compile and publish when anything changed, or when there is no list yet. */
 	bool have_list = existing_list(cfg, sum);
-	if (changed || !have_list || local_lists_changed(cfg)) {
+	char digest[65];
+	combo_digest(cfg, fw, cfg->n_feeds, digest);
+	if (changed || !have_list || !digest_matches(cfg, digest)) {
 		char err[400] = "";
 		int rc = compile_work(cfg, fw, sum, err, sizeof(err));
 		if (rc < 0)
 			snprintf(sum->error, sizeof(sum->error), "not published: %s", err);
+		else
+			digest_save(cfg, digest);
 	}
 	sum->list_exists = sum->published || existing_list(cfg, sum);
 	if (!sum->published)
@@ -690,6 +748,11 @@ int fz_update_compile(const struct fz_feeds_cfg *cfg, struct fz_update_summary *
 		return -ENOMEM;
 	}
 	int rc = compile_work(cfg, fw, sum, err, errlen);
+	if (rc == 0) {
+		char digest[65];
+		combo_digest(cfg, fw, cfg->n_feeds, digest);
+		digest_save(cfg, digest);
+	}
 	sum->list_exists = sum->published || existing_list(cfg, sum);
 	work_free(fw, cfg->n_feeds);
 	return rc;

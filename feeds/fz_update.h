@@ -17,6 +17,7 @@
 
 struct fz_update_feed {
 	const char *name;
+	bool disabled;		    /* enabled = no in the config */
 	enum fz_feed_result result; /* FETCHED, NOT_MODIFIED or FAILED (NEVER: disabled/not due) */
 	char reason[256]; /* for FAILED: why, e.g. "HTTP 500", "only 3 entries (min_entries 100)" */
 	bool have_good;	  /* a good copy (new or kept) went into the list */
