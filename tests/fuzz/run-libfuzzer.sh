@@ -44,6 +44,8 @@ if [ ! -f "$build/build.ninja" ]; then
 	CC=clang meson setup "$build" "$src" -Dfuzz=true -Dbuildtype=debugoptimized
 fi
 meson configure "$build" -Dfuzz=true >/dev/null
+# Regenerate first if a meson.build changed, so the target list below is current.
+ninja -C "$build" build.ninja >/dev/null
 # Build only what the fuzz suite runs (defined in tests/fuzz/), so a part of
 # the project that does not build with clang today does not stop fuzzing.
 targets=$(meson introspect --targets "$build" | python3 -c '
