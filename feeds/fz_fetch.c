@@ -11,8 +11,10 @@
  *  - redirects followed (at most 5), never to another scheme than the ones
  *    the original allows: an https:// feed only ever redirects to https://,
  *    an http:// feed to http:// or https://, file:// never redirects;
- *  - TLS peer and host verification, always (an extra CA bundle with
- *    ca_file); curl's defaults for everything else TLS;
+ *  - TLS peer and host verification, always; curl's defaults for the rest
+ *    of TLS. ca_file is set as CURLOPT_CAINFO: it replaces curl's CA file
+ *    but not its CA directory, so on Debian (CApath /etc/ssl/certs) the
+ *    system's CAs still count and ca_file adds to them;
  *  - every content encoding libcurl was built with (Accept-Encoding);
  *  - connect and total timeouts, and stall detection (less than 1 byte/s
  *    for STALL_SECONDS);
@@ -215,7 +217,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 		size_t cap = x->cap ? x->cap : 16384;
 		uint8_t *nb;
 
-		while (cap < want)
+		while (cap < want && cap <= SIZE_MAX / 2)
 			cap *= 2;
 		if ((uint64_t)cap > x->max + 1)
 			cap = (size_t)x->max + 1;
@@ -593,8 +595,11 @@ int fz_fetch_all(const struct fz_fetch_req *reqs, struct fz_fetch_res *res, size
 		x->res = &res[i];
 		x->state = X_WAIT;
 		x->max = r->max_size ? r->max_size : DEFAULT_MAX_SIZE;
+		/* in memory, and a curl_off_t */
 		if (x->max > SIZE_MAX - 1)
 			x->max = SIZE_MAX - 1;
+		if (x->max > INT64_MAX)
+			x->max = INT64_MAX;
 		x->timeout = r->timeout ? r->timeout : DEFAULT_TIMEOUT;
 		x->connect_timeout =
 		    r->connect_timeout ? r->connect_timeout : DEFAULT_CONNECT_TIMEOUT;

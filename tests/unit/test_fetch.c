@@ -240,6 +240,17 @@ static void test_file(void)
 	CHECK_INT(res.status, FZ_FETCH_OK);
 	CHECK_INT(res.len, sizeof(big));
 	fz_fetch_res_free(&res);
+	/* The largest limit is taken (capped to what curl and memory can hold). */
+	r.max_size = UINT64_MAX;
+	fetch1(url, &r, &res);
+	CHECK_INT(res.status, FZ_FETCH_OK);
+	CHECK_INT(res.len, sizeof(big));
+	fz_fetch_res_free(&res);
+	/* Concurrency 0 means one at a time, not none. */
+	r.url = url;
+	CHECK_INT(fz_fetch_all(&r, &res, 1, 0), 0);
+	CHECK_INT(res.status, FZ_FETCH_OK);
+	fz_fetch_res_free(&res);
 
 	/* Schemes we do not fetch, and no URL at all. */
 	fetch1("ftp://127.0.0.1/x", NULL, &res);
