@@ -190,6 +190,27 @@ static void load_good(const struct fz_feeds_cfg *cfg, struct feed_work *fw,
 	}
 }
 
+/*
+ * Before sending validators: is the good copy still there at its size?
+ * (The full sha256 check happens when the copy is used, so a warm cycle of
+ * 304s reads no feed data at all.)
+ */
+static void check_good_present(const struct fz_feeds_cfg *cfg, struct feed_work *fw,
+			       struct fz_update_feed *uf)
+{
+	char path[4096];
+	struct stat sb;
+	if (!fw->st.has_good || fw->raw)
+		return;
+	snprintf(path, sizeof(path), "%s/%s.raw", cfg->state_dir, fw->cfg->name);
+	if (stat(path, &sb) == 0 && (uint64_t)sb.st_size == fw->st.size)
+		return;
+	fw->st.has_good = false;
+	fw->st.etag[0] = fw->st.last_modified[0] = '\0';
+	set_reason(uf, "state: %s.raw is missing or does not match its metadata; fetching it whole",
+		   fw->cfg->name);
+}
+
 static void record_failure(struct feed_work *fw, struct fz_update_feed *uf, int64_t now)
 {
 	uf->result = FZ_FEED_FAILED;
@@ -360,7 +381,14 @@ static int compile_work(const struct fz_feeds_cfg *cfg, struct feed_work *fw,
 		struct fz_update_feed *uf = &sum->feeds[i];
 		if (!x->cfg->enabled)
 			continue;
+		bool had = x->st.has_good;
 		load_good(cfg, x, uf);
+		if (had && !x->st.has_good) {
+			/* Forget the validators of a copy that failed its check: refetch it whole.
+			 */
+			char e2[256];
+			fz_feedstate_save(cfg->state_dir, x->cfg->name, &x->st, e2, sizeof(e2));
+		}
 		if (!x->raw)
 			continue;
 		if (!x->parsed) {
@@ -609,7 +637,7 @@ int fz_update_run(const struct fz_feeds_cfg *cfg, const struct fz_update_opts *o
 			continue;
 		x->due = true;
 		/* Validators only when the copy they describe is really there. */
-		load_good(cfg, x, &sum->feeds[i]);
+		check_good_present(cfg, x, &sum->feeds[i]);
 		if (is_axfr(f))
 			continue;
 		x->fetch_idx = (int)nreq;
@@ -708,7 +736,7 @@ int fz_update_run(const struct fz_feeds_cfg *cfg, const struct fz_update_opts *o
 		else
 			digest_save(cfg, digest);
 	}
-	sum->list_exists = sum->published || existing_list(cfg, sum);
+	sum->list_exists = sum->published || have_list;
 	if (!sum->published)
 		for (size_t i = 0; i < cfg->n_feeds; i++) {
 			sum->feeds[i].have_good = fw[i].st.has_good && fw[i].cfg->enabled;
