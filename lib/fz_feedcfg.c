@@ -90,6 +90,8 @@ struct cfg_state {
 };
 
 static void say(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void say(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -344,6 +346,8 @@ static struct fz_feed_cfg *cur_feed(struct cfg_state *st)
 	return &st->cfg->feeds[st->cfg->n_feeds - 1];
 }
 
+static int pending(struct cfg_state *st, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int pending(struct cfg_state *st, unsigned line, const char *fmt, ...)
 {
 	va_list ap;

@@ -52,6 +52,8 @@ static bool is_word(const char *s, size_t n)
 
 /* "file:line: " + the message. */
 static void located(char *err, size_t errlen, const char *file, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void located(char *err, size_t errlen, const char *file, unsigned line, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -270,7 +272,7 @@ static int parse_line(struct ini_state *st, char *s, size_t n, char *err, size_t
 int fz_ini_parse(const uint8_t *data, size_t len, const char *file, fz_ini_fn fn, void *userdata,
 		 char *err, size_t errlen)
 {
-	const uint8_t *p = data, *end = data + len;
+	const uint8_t *p = data, *end = data ? data + len : data;
 	struct ini_state *st;
 	int r = 0;
 
@@ -333,6 +335,8 @@ int fz_ini_parse(const uint8_t *data, size_t len, const char *file, fz_ini_fn fn
 
 /* --- values ---------------------------------------------------------------- */
 
+static void say(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void say(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
