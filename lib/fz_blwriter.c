@@ -285,9 +285,22 @@ static uint32_t name_attr(const struct wname *r)
 	       (uint32_t)(r->policy & 3) << 20 | (uint32_t)(r->local_n != 0) << 22;
 }
 
-/* LSD radix sort on h, 16 bits a pass. */
+static int cmp_hidx(const void *x, const void *y)
+{
+	const struct hidx *a = x, *b = y;
+	/* Ties in input order, as the radix sort keeps them: the output is deterministic. */
+	if (a->h != b->h)
+		return a->h < b->h ? -1 : 1;
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+/* LSD radix sort on h, 16 bits a pass (small inputs: a comparison sort). */
 static int radix_sort(struct hidx *a, size_t n)
 {
+	if (n < 8192) {
+		qsort(a, n, sizeof(*a), cmp_hidx);
+		return 0;
+	}
 	struct hidx *tmp = malloc(n * sizeof(*tmp) + 1);
 	size_t *count = malloc(65536 * sizeof(*count));
 	if (!tmp || !count) {
