@@ -589,6 +589,23 @@ static int run_feedset(struct build *b, const struct hidx *run, size_t n, uint32
 }
 
 /*
+ * Which of two rules on one name explains it: the stronger (local lists,
+ * allow), then one with local data, then an explicit policy, then the feed
+ * whose name sorts first. Never the order of the feeds in the config: the
+ * same feeds must give the same file.
+ */
+static bool rule_better(const struct fz_blwriter *w, uint32_t a, uint32_t b)
+{
+	if (ATTR_PRIO(a) != ATTR_PRIO(b))
+		return ATTR_PRIO(a) > ATTR_PRIO(b);
+	if (ATTR_LOCAL(a) != ATTR_LOCAL(b))
+		return ATTR_LOCAL(a) > ATTR_LOCAL(b);
+	if (ATTR_POLICY(a) != ATTR_POLICY(b))
+		return ATTR_POLICY(a) > ATTR_POLICY(b);
+	return strcmp(w->feeds.v[ATTR_FEED(a)].name, w->feeds.v[ATTR_FEED(b)].name) < 0;
+}
+
+/*
  * Resolve the rules of one name (a run of equal fingerprints) into at most
  * two keys: a subtree key (what holds below the name) and an exact key
  * (what holds for the name itself, when it differs).
@@ -598,14 +615,10 @@ static int resolve_name(struct build *b, const struct hidx *run, size_t n, struc
 {
 	size_t any_i = 0, sub_i = SIZE_MAX;
 	for (size_t i = 0; i < n; i++) {
-		uint32_t a = run[i].attr;
-		/* Among equal priority, a rule with local data explains more. */
-		int pa = ATTR_PRIO(a) * 2 + (int)ATTR_LOCAL(a);
-		if (pa > ATTR_PRIO(run[any_i].attr) * 2 + (int)ATTR_LOCAL(run[any_i].attr))
+		if (rule_better(b->w, run[i].attr, run[any_i].attr))
 			any_i = i;
-		if (ATTR_SUBTREE(a) &&
-		    (sub_i == SIZE_MAX ||
-		     pa > ATTR_PRIO(run[sub_i].attr) * 2 + (int)ATTR_LOCAL(run[sub_i].attr)))
+		if (ATTR_SUBTREE(run[i].attr) &&
+		    (sub_i == SIZE_MAX || rule_better(b->w, run[i].attr, run[sub_i].attr)))
 			sub_i = i;
 	}
 	size_t emit[2], ne = 0;
