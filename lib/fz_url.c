@@ -183,6 +183,15 @@ int fz_url_split(const char *s, size_t len, struct fz_url *u)
 		}
 		if (host_len == 0)
 			return FZ_URL_NO_HOST;
+		/* Brackets hold an IPv6 address and nothing else (RFC 3986 IP-literal). */
+		for (size_t k2 = 0; k2 < host_len; k2++) {
+			unsigned char c = (unsigned char)host[k2];
+			if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+			      (c >= 'A' && c <= 'F') || c == ':' || c == '.'))
+				return FZ_URL_BAD_CHAR;
+		}
+		if (!memchr(host, ':', host_len))
+			return FZ_URL_BAD_CHAR;
 	} else {
 		const char *colon = memchr(s + a, ':', a_end - a);
 		host = s + a;

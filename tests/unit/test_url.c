@@ -109,6 +109,8 @@ static void test_rejects(void)
 	check_err("http://a.com/\x01", FZ_URL_BAD_CHAR);
 	check_err("http://a.com/\x7f", FZ_URL_BAD_CHAR);
 	check_err("http://a.com/a\\r\\nb", FZ_URL_BAD_CHAR);
+	check_err("http://[evil.example]/x", FZ_URL_BAD_CHAR); /* brackets hold IPv6 only */
+	check_err("http://[1.2.3.4]/x", FZ_URL_BAD_CHAR);
 	check_err("http://a.com/a\"b", FZ_URL_BAD_CHAR);
 	check_err("http://a.com/<b>", FZ_URL_BAD_CHAR);
 	check_err("http://a.com/#frag with space", FZ_URL_BAD_CHAR);
