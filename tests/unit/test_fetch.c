@@ -435,7 +435,8 @@ static void *srv_conn(void *arg)
 	}
 	pthread_mutex_lock(&srv.lock);
 	if (srv.n_log < 64)
-		snprintf(srv.log[srv.n_log++], sizeof(srv.log[0]), "%s", target);
+		snprintf(srv.log[srv.n_log++], sizeof(srv.log[0]), "%.*s",
+			 (int)sizeof(srv.log[0]) - 1, target);
 	snprintf(srv.last_request, sizeof(srv.last_request), "%s", req);
 	pthread_mutex_unlock(&srv.lock);
 	req_header(req, "If-None-Match", inm, sizeof(inm));
