@@ -90,6 +90,22 @@ for b in $(ls -S "$data"); do
 	ln -s "$f" "$T/www/$b"
 	files+=("$b")
 done
+# Top the real snapshots (about 755k names) up to about 1M with one generated
+# feed of realistic shape (deterministic), so "cold" measures the target's size.
+topup=${FZ_TOPUP:-260000}
+if [ "$topup" -gt 0 ]; then
+	awk -v n="$topup" 'BEGIN {
+		srand(20261127);
+		split("com net org top xyz cn shop vip online site club info live icu cc", tld, " ");
+		for (i = 0; i < n; i++) {
+			l = 5 + int(rand() * 10); s = "";
+			for (k = 0; k < l; k++) s = s substr("abcdefghijklmnopqrstuvwxyz0123456789-", 1 + int(rand() * 36), 1);
+			gsub(/^-+|-+$/, "x", s);
+			printf "%s%d.%s\n", s, i, tld[1 + int(rand() * 15)];
+		}
+	}' >"$T/www/generated-topup.txt"
+	files+=("generated-topup.txt")
+fi
 if [ ${#files[@]} -lt 10 ]; then
 	echo "only ${#files[@]} snapshots in $data (want >= 10)" >&2
 	exit 77
@@ -112,7 +128,7 @@ write_conf()
 		b=${files[$i]}
 		case $b in
 		hosts-*) fmt=hosts ;;
-		domains-* | wildcard-*) fmt=domains ;;
+		domains-* | wildcard-* | generated-*) fmt=domains ;;
 		adblock-*) fmt=adblock ;;
 		rpz-*) fmt=rpz ;;
 		*.csv) fmt=csv ;;
