@@ -7,7 +7,8 @@ set -eu
 
 build_pkgs="gcc meson ninja-build pkg-config libidn2-dev libldns-dev libcurl4-openssl-dev
 libmnl-dev libnetfilter-queue-dev libssl-dev"
-test_pkgs="clang libclang-rt-14-dev clang-format nginx-light nsd openssl minisign"
+test_pkgs="clang libclang-rt-14-dev clang-format nginx-light nsd openssl minisign
+knot-dnsutils dnsperf"
 
 pkgs=$build_pkgs
 [ "${1:-}" = "--test" ] && pkgs="$pkgs $test_pkgs"
