@@ -74,7 +74,8 @@ void fz_dns_cfg_free(struct fz_dns_cfg *cfg);
 
 /*
  * "ADDR@PORT" (IPv4, or IPv6 in brackets "[::1]@5353"; the port defaults to
- * `default_port` without "@PORT"). 0 or -EINVAL.
+ * `default_port` without "@PORT"; 0: "@PORT" is required). "::1@53" is
+ * refused, a bare "::1" is not. 0 or -EINVAL.
  */
 int fz_dns_endpoint_parse(const char *s, uint16_t default_port, struct fz_dns_endpoint *ep);
 

@@ -1,0 +1,883 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The resolver's schema over fz_ini: the [dns] section. Every key is
+ * checked where it is read, so a message names its line; what depends on
+ * several keys (a sinkhole action needs sinkhole addresses, the minimum
+ * TTL must not pass the maximum) is checked when the file ends and names
+ * the line of the key concerned. Lists (listen, upstream, allow_nets,
+ * sinkhole) are one key with items separated by commas or blanks, since a
+ * key may not repeat.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fz_dnscfg.h"
+#include "fz_feedcfg.h"
+#include "fz_ini.h"
+
+#define CFG_FILE_MAX	  (1u << 20)
+#define ALLOW_NETS_MAX	  1024 /* FZ_ACL_MAX of the resolver */
+#define TTL_MAX		  (7u * 86400)
+#define TIMEOUT_MIN_MS	  10
+#define TIMEOUT_MAX_MS	  60000
+#define IDLE_MIN_MS	  100
+#define IDLE_MAX_MS	  3600000
+#define CACHE_SIZE_MAX	  (64ull << 30)
+#define RRL_MAX		  1000000
+#define TCP_CLIENTS_MAX	  65536
+#define THREADS_MAX	  64
+#define ATTEMPTS_MAX	  16
+#define LIST_ITEM_MAX	  128
+#define DEFAULT_DNS_PORT  53
+#define DEFAULT_BLOCK_TTL 60
+
+enum dns_key {
+	K_LISTEN,
+	K_UPSTREAM,
+	K_BLOCKLIST,
+	K_THREADS,
+	K_USER,
+	K_ALLOW_NETS,
+	K_REFUSE,
+	K_RRL_RATE,
+	K_RRL_BURST,
+	K_ACTION,
+	K_ACTION_CAT, /* action_fraud ... one per category */
+	K_SINKHOLE = K_ACTION_CAT + FZ_CAT_COUNT,
+	K_BLOCK_TTL,
+	K_CNAME_CHECK,
+	K_IP_CHECK,
+	K_UPSTREAM_TIMEOUT,
+	K_UPSTREAM_ATTEMPTS,
+	K_CACHE_SIZE,
+	K_CACHE_MIN_TTL,
+	K_CACHE_MAX_TTL,
+	K_CACHE_MAX_NEGATIVE_TTL,
+	K_TCP_MAX_CLIENTS,
+	K_TCP_IDLE_TIMEOUT,
+	K_EVENTS,
+	K_METRICS,
+	K_COUNT,
+};
+
+static const char *const dns_keys[K_COUNT] = {
+    [K_LISTEN] = "listen",
+    [K_UPSTREAM] = "upstream",
+    [K_BLOCKLIST] = "blocklist",
+    [K_THREADS] = "threads",
+    [K_USER] = "user",
+    [K_ALLOW_NETS] = "allow_nets",
+    [K_REFUSE] = "refuse",
+    [K_RRL_RATE] = "rrl_rate",
+    [K_RRL_BURST] = "rrl_burst",
+    [K_ACTION] = "action",
+    [K_ACTION_CAT + FZ_CAT_FRAUD] = "action_fraud",
+    [K_ACTION_CAT + FZ_CAT_PHISHING] = "action_phishing",
+    [K_ACTION_CAT + FZ_CAT_MALWARE] = "action_malware",
+    [K_ACTION_CAT + FZ_CAT_GAMBLING] = "action_gambling",
+    [K_ACTION_CAT + FZ_CAT_DOH] = "action_doh",
+    [K_ACTION_CAT + FZ_CAT_CUSTOM] = "action_custom",
+    [K_SINKHOLE] = "sinkhole",
+    [K_BLOCK_TTL] = "block_ttl",
+    [K_CNAME_CHECK] = "cname_check",
+    [K_IP_CHECK] = "ip_check",
+    [K_UPSTREAM_TIMEOUT] = "upstream_timeout",
+    [K_UPSTREAM_ATTEMPTS] = "upstream_attempts",
+    [K_CACHE_SIZE] = "cache_size",
+    [K_CACHE_MIN_TTL] = "cache_min_ttl",
+    [K_CACHE_MAX_TTL] = "cache_max_ttl",
+    [K_CACHE_MAX_NEGATIVE_TTL] = "cache_max_negative_ttl",
+    [K_TCP_MAX_CLIENTS] = "tcp_max_clients",
+    [K_TCP_IDLE_TIMEOUT] = "tcp_idle_timeout",
+    [K_EVENTS] = "events",
+    [K_METRICS] = "metrics",
+};
+
+_Static_assert(FZ_CAT_COUNT == 6, "one action_<category> key per category");
+
+/* Sections of the shared file that other programs check. */
+static const char *const other_sections[] = {"feeds", "feed", "nfq", "events", "metrics"};
+
+static const char *const action_names[] = {
+    [FZ_DNS_ACTION_NXDOMAIN] = "nxdomain",
+    [FZ_DNS_ACTION_NODATA] = "nodata",
+    [FZ_DNS_ACTION_SINKHOLE] = "sinkhole",
+};
+
+enum section { SEC_NONE, SEC_DNS, SEC_OTHER };
+
+struct cfg_state {
+	struct fz_dns_cfg *cfg;
+	const char *file;
+	enum section sec;
+	unsigned dns_line;	/* the [dns] header, 0 = not seen */
+	unsigned seen[K_COUNT]; /* line of each key, 0 = unset */
+	bool have_action;
+	enum fz_dns_action action; /* "action": every category without its own key */
+	bool have_cat[FZ_CAT_COUNT];
+	enum fz_dns_action cat_action[FZ_CAT_COUNT];
+	size_t allow_cap;
+};
+
+static void say(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void say(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static int lookup(const char *const *names, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (names[i] && strcmp(names[i], key) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* --- values ---------------------------------------------------------------- */
+
+/* Digits only, 1..65535; -1 otherwise. */
+static int parse_port(const char *s)
+{
+	unsigned v = 0;
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 5)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	return v >= 1 && v <= 65535 ? (int)v : -1;
+}
+
+int fz_dns_endpoint_parse(const char *s, uint16_t default_port, struct fz_dns_endpoint *ep)
+{
+	char addr[INET6_ADDRSTRLEN + 1];
+	const char *port_s = NULL, *a_start, *a_end;
+	size_t n, alen;
+	int port = default_port;
+	bool v6;
+
+	if (!s || !ep)
+		return -EINVAL;
+	n = strlen(s);
+	if (n == 0 || n >= sizeof(ep->text))
+		return -EINVAL;
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+
+		if (!rb)
+			return -EINVAL;
+		a_start = s + 1;
+		a_end = rb;
+		if (rb[1] == '@')
+			port_s = rb + 2;
+		else if (rb[1] != '\0')
+			return -EINVAL;
+		v6 = true;
+	} else {
+		const char *at = strchr(s, '@');
+
+		a_start = s;
+		a_end = at ? at : s + n;
+		if (at)
+			port_s = at + 1;
+		v6 = memchr(a_start, ':', (size_t)(a_end - a_start)) != NULL;
+		/* "::1@53" is refused: an IPv6 address with a port goes in brackets. */
+		if (v6 && at)
+			return -EINVAL;
+	}
+	alen = (size_t)(a_end - a_start);
+	if (alen == 0 || alen >= sizeof(addr))
+		return -EINVAL;
+	memcpy(addr, a_start, alen);
+	addr[alen] = '\0';
+	if (port_s) {
+		port = parse_port(port_s);
+		if (port < 0)
+			return -EINVAL;
+	} else if (port == 0) {
+		return -EINVAL; /* no default: the port is required */
+	}
+
+	memset(&ep->sa, 0, sizeof(ep->sa));
+	if (v6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ep->sa;
+
+		if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) != 1)
+			return -EINVAL;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		ep->salen = sizeof(*sin6);
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ep->sa;
+
+		if (inet_pton(AF_INET, addr, &sin->sin_addr) != 1)
+			return -EINVAL;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		ep->salen = sizeof(*sin);
+	}
+	memcpy(ep->text, s, n + 1);
+	return 0;
+}
+
+static bool same_endpoint(const struct fz_dns_endpoint *a, const struct fz_dns_endpoint *b)
+{
+	return a->salen == b->salen && memcmp(&a->sa, &b->sa, a->salen) == 0;
+}
+
+/*
+ * Split a list value on commas and blanks. Calls `fn` for each item (at
+ * most LIST_ITEM_MAX - 1 bytes); an empty list is an error.
+ */
+typedef int (*item_fn)(struct cfg_state *st, const char *key, const char *item, char *err,
+		       size_t errlen);
+
+static int each_item(struct cfg_state *st, const char *key, const char *v, item_fn fn, char *err,
+		     size_t errlen)
+{
+	char item[LIST_ITEM_MAX];
+	size_t count = 0;
+	int r;
+
+	while (*v) {
+		size_t n = strcspn(v, ", \t");
+
+		if (n == 0) {
+			v++;
+			continue;
+		}
+		if (n >= sizeof(item)) {
+			say(err, errlen, "%s: item '%.40s...' is too long", key, v);
+			return -EINVAL;
+		}
+		memcpy(item, v, n);
+		item[n] = '\0';
+		r = fn(st, key, item, err, errlen);
+		if (r < 0)
+			return r;
+		count++;
+		v += n;
+	}
+	if (count == 0) {
+		say(err, errlen, "%s is empty", key);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int add_endpoint(struct fz_dns_endpoint *list, size_t *n, size_t max, const char *key,
+			const char *item, char *err, size_t errlen)
+{
+	struct fz_dns_endpoint ep;
+
+	if (fz_dns_endpoint_parse(item, DEFAULT_DNS_PORT, &ep) < 0) {
+		say(err, errlen,
+		    "%s: '%.64s' is not ADDR or ADDR@PORT (IPv6 in brackets: [::1]@53; port "
+		    "1..65535)",
+		    key, item);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < *n; i++) {
+		if (same_endpoint(&list[i], &ep)) {
+			say(err, errlen, "%s: %s is given twice", key, item);
+			return -EINVAL;
+		}
+	}
+	if (*n >= max) {
+		say(err, errlen, "%s: more than %zu addresses", key, max);
+		return -EINVAL;
+	}
+	list[(*n)++] = ep;
+	return 0;
+}
+
+static int add_listen(struct cfg_state *st, const char *key, const char *item, char *err,
+		      size_t errlen)
+{
+	return add_endpoint(st->cfg->listen, &st->cfg->n_listen, FZ_DNS_MAX_LISTEN, key, item, err,
+			    errlen);
+}
+
+static int add_upstream(struct cfg_state *st, const char *key, const char *item, char *err,
+			size_t errlen)
+{
+	return add_endpoint(st->cfg->upstream, &st->cfg->n_upstream, FZ_DNS_MAX_UPSTREAMS, key,
+			    item, err, errlen);
+}
+
+/* "192.0.2.0/24", "2001:db8::/32" or a bare address. */
+static bool valid_cidr(const char *s)
+{
+	char addr[INET6_ADDRSTRLEN + 1];
+	uint8_t buf[16];
+	const char *slash = strchr(s, '/');
+	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
+	bool v6 = memchr(s, ':', alen) != NULL;
+	unsigned prefix = 0, max = v6 ? 128 : 32;
+
+	if (alen == 0 || alen >= sizeof(addr))
+		return false;
+	memcpy(addr, s, alen);
+	addr[alen] = '\0';
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, addr, buf) != 1)
+		return false;
+	if (!slash)
+		return true;
+	if (slash[1] == '\0' || strlen(slash + 1) > 3)
+		return false;
+	for (const char *p = slash + 1; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		prefix = prefix * 10 + (unsigned)(*p - '0');
+	}
+	return prefix <= max;
+}
+
+static int add_net(struct cfg_state *st, const char *key, const char *item, char *err,
+		   size_t errlen)
+{
+	struct fz_dns_cfg *cfg = st->cfg;
+	char *copy;
+
+	if (!valid_cidr(item)) {
+		say(err, errlen,
+		    "%s: '%.64s' is not a network (192.0.2.0/24, 2001:db8::/32 or an address)", key,
+		    item);
+		return -EINVAL;
+	}
+	if (cfg->n_allow_nets >= ALLOW_NETS_MAX) {
+		say(err, errlen, "%s: more than %d networks", key, ALLOW_NETS_MAX);
+		return -EINVAL;
+	}
+	if (cfg->n_allow_nets == st->allow_cap) {
+		size_t cap = st->allow_cap ? st->allow_cap * 2 : 8;
+		char **nn;
+
+		if (cap > ALLOW_NETS_MAX)
+			cap = ALLOW_NETS_MAX;
+		nn = realloc(cfg->allow_nets, cap * sizeof(*nn));
+		if (!nn) {
+			say(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		cfg->allow_nets = nn;
+		st->allow_cap = cap;
+	}
+	copy = strdup(item);
+	if (!copy) {
+		say(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	cfg->allow_nets[cfg->n_allow_nets++] = copy;
+	return 0;
+}
+
+static int add_sinkhole(struct cfg_state *st, const char *key, const char *item, char *err,
+			size_t errlen)
+{
+	struct fz_dns_cfg *cfg = st->cfg;
+	uint8_t a[17] = {0};
+
+	if (inet_pton(AF_INET, item, a + 1) == 1) {
+		a[0] = 4;
+	} else if (inet_pton(AF_INET6, item, a + 1) == 1) {
+		a[0] = 6;
+	} else {
+		say(err, errlen, "%s: '%.64s' is not an IPv4 or IPv6 address", key, item);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < cfg->n_sinkhole; i++) {
+		if (memcmp(cfg->sinkhole[i], a, sizeof(a)) == 0) {
+			say(err, errlen, "%s: %s is given twice", key, item);
+			return -EINVAL;
+		}
+	}
+	if (cfg->n_sinkhole >= FZ_DNS_MAX_SINKHOLE) {
+		say(err, errlen, "%s: more than %d addresses", key, FZ_DNS_MAX_SINKHOLE);
+		return -EINVAL;
+	}
+	memcpy(cfg->sinkhole[cfg->n_sinkhole++], a, sizeof(a));
+	return 0;
+}
+
+static int set_str(char **dst, const char *key, const char *v, char *err, size_t errlen)
+{
+	char *copy;
+
+	if (*v == '\0') {
+		say(err, errlen, "%s is empty", key);
+		return -EINVAL;
+	}
+	copy = strdup(v);
+	if (!copy) {
+		say(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	free(*dst);
+	*dst = copy;
+	return 0;
+}
+
+/* fz_ini's value helpers, with the key named in front of the message. */
+static int keyed(int r, const char *key, char *err, size_t errlen)
+{
+	char tmp[256];
+
+	if (r >= 0)
+		return r;
+	snprintf(tmp, sizeof(tmp), "%s", err && errlen ? err : "");
+	say(err, errlen, "%s: %s", key, tmp);
+	return r;
+}
+
+static int get_uint(const char *key, const char *v, uint64_t min, uint64_t max, uint64_t *ret,
+		    char *err, size_t errlen)
+{
+	return keyed(fz_ini_uint(v, min, max, ret, err, errlen), key, err, errlen);
+}
+
+static int get_u32(const char *key, const char *v, uint32_t min, uint32_t max, uint32_t *ret,
+		   char *err, size_t errlen)
+{
+	uint64_t x;
+	int r = get_uint(key, v, min, max, &x, err, errlen);
+
+	if (r == 0)
+		*ret = (uint32_t)x;
+	return r;
+}
+
+static int get_bool(const char *key, const char *v, bool *ret, char *err, size_t errlen)
+{
+	int b, r = keyed(fz_ini_bool(v, &b, err, errlen), key, err, errlen);
+
+	if (r == 0)
+		*ret = b != 0;
+	return r;
+}
+
+/* A duration in seconds ("90", "90s", "15m", "6h", "1d") within min..max. */
+static int get_seconds(const char *key, const char *v, uint32_t min, uint32_t max, uint32_t *ret,
+		       char *err, size_t errlen)
+{
+	uint64_t d;
+	int r = keyed(fz_ini_duration(v, &d, err, errlen), key, err, errlen);
+
+	if (r < 0)
+		return r;
+	if (d < min || d > max) {
+		say(err, errlen, "%s: %s is out of range %us..%us", key, v, min, max);
+		return -EINVAL;
+	}
+	*ret = (uint32_t)d;
+	return 0;
+}
+
+/*
+ * A duration in milliseconds: "1500ms", or in seconds and up as the other
+ * durations ("2s", "2", "1m", "1h").
+ */
+static int get_ms(const char *key, const char *v, uint32_t min, uint32_t max, uint32_t *ret,
+		  char *err, size_t errlen)
+{
+	size_t n = strlen(v);
+	uint64_t ms;
+
+	if (n > 2 && strcmp(v + n - 2, "ms") == 0) {
+		char num[32];
+
+		if (n - 2 >= sizeof(num))
+			goto bad;
+		memcpy(num, v, n - 2);
+		num[n - 2] = '\0';
+		if (fz_ini_uint(num, 0, UINT64_MAX, &ms, NULL, 0) < 0)
+			goto bad;
+	} else {
+		uint64_t s;
+
+		if (fz_ini_duration(v, &s, NULL, 0) < 0)
+			goto bad;
+		if (s > UINT64_MAX / 1000) {
+			ms = UINT64_MAX;
+		} else {
+			ms = s * 1000;
+		}
+	}
+	if (ms < min || ms > max) {
+		say(err, errlen, "%s: %s is out of range %ums..%ums", key, v, min, max);
+		return -EINVAL;
+	}
+	*ret = (uint32_t)ms;
+	return 0;
+bad:
+	say(err, errlen,
+	    "%s: '%.64s' is not a duration (a number with ms, s, m or h; a plain number is "
+	    "seconds)",
+	    key, v);
+	return -EINVAL;
+}
+
+static int parse_action(const char *key, const char *v, enum fz_dns_action *ret, char *err,
+			size_t errlen)
+{
+	for (size_t i = 0; i < sizeof(action_names) / sizeof(action_names[0]); i++) {
+		if (strcmp(v, action_names[i]) == 0) {
+			*ret = (enum fz_dns_action)i;
+			return 0;
+		}
+	}
+	say(err, errlen, "%s: '%.64s' is not nxdomain, nodata or sinkhole", key, v);
+	return -EINVAL;
+}
+
+/* --- the section ----------------------------------------------------------- */
+
+static int on_section(struct cfg_state *st, const struct fz_ini_item *it, char *err, size_t errlen)
+{
+	if (strcmp(it->section, "dns") == 0) {
+		if (it->sub[0]) {
+			say(err, errlen, "[dns] takes no name");
+			return -EINVAL;
+		}
+		if (st->dns_line) {
+			say(err, errlen, "[dns] given twice (first on line %u)", st->dns_line);
+			return -EINVAL;
+		}
+		st->dns_line = it->line;
+		st->sec = SEC_DNS;
+		return 0;
+	}
+	if (lookup(other_sections, sizeof(other_sections) / sizeof(other_sections[0]),
+		   it->section) >= 0) {
+		st->sec = SEC_OTHER;
+		return 0;
+	}
+	say(err, errlen,
+	    "unknown section [%.64s] (known: dns, feeds, feed NAME, nfq, events, metrics)",
+	    it->section);
+	return -EINVAL;
+}
+
+static int on_key(struct cfg_state *st, int k, const char *v, char *err, size_t errlen)
+{
+	struct fz_dns_cfg *cfg = st->cfg;
+	const char *key = dns_keys[k];
+	uint64_t x;
+	int r;
+
+	if (k >= K_ACTION_CAT && k < K_ACTION_CAT + FZ_CAT_COUNT) {
+		int c = k - K_ACTION_CAT;
+
+		r = parse_action(key, v, &st->cat_action[c], err, errlen);
+		if (r == 0)
+			st->have_cat[c] = true;
+		return r;
+	}
+	switch ((enum dns_key)k) {
+	case K_LISTEN:
+		cfg->n_listen = 0;
+		return each_item(st, key, v, add_listen, err, errlen);
+	case K_UPSTREAM:
+		cfg->n_upstream = 0;
+		return each_item(st, key, v, add_upstream, err, errlen);
+	case K_BLOCKLIST:
+		return set_str(&cfg->blocklist, key, v, err, errlen);
+	case K_THREADS:
+		r = get_uint(key, v, 0, THREADS_MAX, &x, err, errlen);
+		if (r == 0)
+			cfg->threads = (unsigned)x;
+		return r;
+	case K_USER:
+		if (strpbrk(v, " \t:/")) {
+			say(err, errlen, "user: '%.64s' is not a user name", v);
+			return -EINVAL;
+		}
+		return set_str(&cfg->user, key, v, err, errlen);
+	case K_ALLOW_NETS:
+		return each_item(st, key, v, add_net, err, errlen);
+	case K_REFUSE:
+		return get_bool(key, v, &cfg->refuse, err, errlen);
+	case K_RRL_RATE:
+		return get_u32(key, v, 0, RRL_MAX, &cfg->rrl_rate, err, errlen);
+	case K_RRL_BURST:
+		return get_u32(key, v, 0, RRL_MAX, &cfg->rrl_burst, err, errlen);
+	case K_ACTION:
+		r = parse_action(key, v, &st->action, err, errlen);
+		if (r == 0)
+			st->have_action = true;
+		return r;
+	case K_SINKHOLE:
+		return each_item(st, key, v, add_sinkhole, err, errlen);
+	case K_BLOCK_TTL:
+		return get_seconds(key, v, 0, TTL_MAX, &cfg->block_ttl, err, errlen);
+	case K_CNAME_CHECK:
+		return get_bool(key, v, &cfg->cname_check, err, errlen);
+	case K_IP_CHECK:
+		return get_bool(key, v, &cfg->ip_check, err, errlen);
+	case K_UPSTREAM_TIMEOUT:
+		return get_ms(key, v, TIMEOUT_MIN_MS, TIMEOUT_MAX_MS, &cfg->upstream_timeout_ms,
+			      err, errlen);
+	case K_UPSTREAM_ATTEMPTS:
+		r = get_uint(key, v, 1, ATTEMPTS_MAX, &x, err, errlen);
+		if (r == 0)
+			cfg->upstream_attempts = (unsigned)x;
+		return r;
+	case K_CACHE_SIZE:
+		r = keyed(fz_ini_size(v, &x, err, errlen), key, err, errlen);
+		if (r < 0)
+			return r;
+		if (x > CACHE_SIZE_MAX) {
+			say(err, errlen, "cache_size: %s is out of range 0..64G", v);
+			return -EINVAL;
+		}
+		cfg->cache_size = x;
+		return 0;
+	case K_CACHE_MIN_TTL:
+		return get_seconds(key, v, 0, TTL_MAX, &cfg->cache_min_ttl, err, errlen);
+	case K_CACHE_MAX_TTL:
+		return get_seconds(key, v, 0, TTL_MAX, &cfg->cache_max_ttl, err, errlen);
+	case K_CACHE_MAX_NEGATIVE_TTL:
+		return get_seconds(key, v, 0, TTL_MAX, &cfg->cache_max_negative_ttl, err, errlen);
+	case K_TCP_MAX_CLIENTS:
+		r = get_uint(key, v, 1, TCP_CLIENTS_MAX, &x, err, errlen);
+		if (r == 0)
+			cfg->tcp_max_clients = (unsigned)x;
+		return r;
+	case K_TCP_IDLE_TIMEOUT:
+		return get_ms(key, v, IDLE_MIN_MS, IDLE_MAX_MS, &cfg->tcp_idle_timeout_ms, err,
+			      errlen);
+	case K_EVENTS:
+		return set_str(&cfg->events, key, v, err, errlen);
+	case K_METRICS:
+		if (fz_dns_endpoint_parse(v, 0, &cfg->metrics) < 0) {
+			say(err, errlen,
+			    "metrics: '%.64s' is not ADDR@PORT (IPv6 in brackets: [::1]@9153; port "
+			    "1..65535)",
+			    v);
+			return -EINVAL;
+		}
+		cfg->have_metrics = true;
+		return 0;
+	default:
+		break;
+	}
+	return -EINVAL;
+}
+
+static int on_item(const struct fz_ini_item *it, void *userdata, char *err, size_t errlen)
+{
+	struct cfg_state *st = userdata;
+	int k;
+
+	if (!it->key)
+		return on_section(st, it, err, errlen);
+	if (st->sec != SEC_DNS)
+		return 0;
+	k = lookup(dns_keys, K_COUNT, it->key);
+	if (k < 0) {
+		say(err, errlen, "unknown key '%.64s' in [dns]", it->key);
+		return -EINVAL;
+	}
+	if (st->seen[k]) {
+		say(err, errlen, "key '%s' given twice in [dns] (first on line %u)", it->key,
+		    st->seen[k]);
+		return -EINVAL;
+	}
+	st->seen[k] = it->line;
+	return on_key(st, k, it->value, err, errlen);
+}
+
+static int located(char *err, size_t errlen, const char *file, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static int located(char *err, size_t errlen, const char *file, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!err || errlen == 0)
+		return -EINVAL;
+	n = snprintf(err, errlen, "%s:%u: ", file, line);
+	if (n >= 0 && (size_t)n < errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+/* What needs the whole file: actions per category, sinkhole addresses, TTL order. */
+static int finish(struct cfg_state *st, char *err, size_t errlen)
+{
+	struct fz_dns_cfg *cfg = st->cfg;
+
+	for (int c = 0; c < FZ_CAT_COUNT; c++) {
+		if (st->have_cat[c])
+			cfg->action[c] = st->cat_action[c];
+		else if (st->have_action)
+			cfg->action[c] = st->action;
+	}
+	if (cfg->n_sinkhole == 0) {
+		for (int c = 0; c < FZ_CAT_COUNT; c++) {
+			unsigned line;
+
+			if (cfg->action[c] != FZ_DNS_ACTION_SINKHOLE)
+				continue;
+			line = st->have_cat[c] ? st->seen[K_ACTION_CAT + c] : st->seen[K_ACTION];
+			return located(
+			    err, errlen, st->file, line,
+			    "%s = sinkhole needs sinkhole addresses (sinkhole = ADDR, ...)",
+			    dns_keys[st->have_cat[c] ? K_ACTION_CAT + c : K_ACTION]);
+		}
+	}
+	if (cfg->cache_min_ttl > cfg->cache_max_ttl) {
+		unsigned line = st->seen[K_CACHE_MIN_TTL] ? st->seen[K_CACHE_MIN_TTL]
+							  : st->seen[K_CACHE_MAX_TTL];
+
+		return located(err, errlen, st->file, line,
+			       "cache_min_ttl (%us) is above cache_max_ttl (%us)",
+			       cfg->cache_min_ttl, cfg->cache_max_ttl);
+	}
+	return 0;
+}
+
+/* --- API ------------------------------------------------------------------- */
+
+void fz_dns_cfg_defaults(struct fz_dns_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	fz_dns_endpoint_parse("127.0.0.1@53", 0, &cfg->listen[0]);
+	fz_dns_endpoint_parse("[::1]@53", 0, &cfg->listen[1]);
+	cfg->n_listen = 2;
+	cfg->blocklist = strdup(FZ_FEEDS_DEFAULT_OUTPUT); /* NULL on OOM: parse says so */
+	cfg->refuse = true;
+	for (int c = 0; c < FZ_CAT_COUNT; c++)
+		cfg->action[c] = FZ_DNS_ACTION_NXDOMAIN;
+	cfg->block_ttl = DEFAULT_BLOCK_TTL;
+	cfg->cname_check = true;
+	cfg->ip_check = true;
+	cfg->upstream_timeout_ms = 1500;
+	cfg->upstream_attempts = 3;
+	cfg->cache_size = 64ull << 20;
+	cfg->cache_min_ttl = 0;
+	cfg->cache_max_ttl = 86400;
+	cfg->cache_max_negative_ttl = 3600;
+	cfg->tcp_max_clients = 1000;
+	cfg->tcp_idle_timeout_ms = 10000;
+}
+
+void fz_dns_cfg_free(struct fz_dns_cfg *cfg)
+{
+	if (!cfg)
+		return;
+	free(cfg->blocklist);
+	free(cfg->user);
+	for (size_t i = 0; i < cfg->n_allow_nets; i++)
+		free(cfg->allow_nets[i]);
+	free(cfg->allow_nets);
+	free(cfg->events);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+int fz_dns_cfg_parse(const uint8_t *data, size_t len, const char *file, struct fz_dns_cfg *cfg,
+		     char *err, size_t errlen)
+{
+	struct fz_dns_cfg c;
+	struct cfg_state st;
+	int r;
+
+	if (!file)
+		file = "(config)";
+	fz_dns_cfg_defaults(&c);
+	if (!c.blocklist) {
+		say(err, errlen, "%s:0: out of memory", file);
+		return -ENOMEM;
+	}
+	memset(&st, 0, sizeof(st));
+	st.cfg = &c;
+	st.file = file;
+	r = fz_ini_parse(data, len, file, on_item, &st, err, errlen);
+	if (r == 0)
+		r = finish(&st, err, errlen);
+	if (r < 0) {
+		fz_dns_cfg_free(&c);
+		return r == -ENOMEM ? -ENOMEM : -EINVAL;
+	}
+	*cfg = c;
+	return 0;
+}
+
+int fz_dns_cfg_load(const char *path, struct fz_dns_cfg *cfg, char *err, size_t errlen)
+{
+	uint8_t *buf;
+	size_t n = 0;
+	struct stat sb;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		say(err, errlen, "%s: %s", path, strerror(-r));
+		return r;
+	}
+	if (fstat(fd, &sb) < 0) {
+		r = -errno;
+		say(err, errlen, "%s: %s", path, strerror(-r));
+		close(fd);
+		return r;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		say(err, errlen, "%s: not a regular file", path);
+		close(fd);
+		return -EINVAL;
+	}
+	/* One byte more than allowed, to see a file that grew past the limit. */
+	buf = malloc(CFG_FILE_MAX + 1);
+	if (!buf) {
+		say(err, errlen, "%s: out of memory", path);
+		close(fd);
+		return -ENOMEM;
+	}
+	while (n <= CFG_FILE_MAX) {
+		ssize_t got = read(fd, buf + n, CFG_FILE_MAX + 1 - n);
+
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			say(err, errlen, "%s: %s", path, strerror(-r));
+			free(buf);
+			close(fd);
+			return r;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	close(fd);
+	if (n > CFG_FILE_MAX) {
+		say(err, errlen, "%s: larger than 1 MiB", path);
+		free(buf);
+		return -EFBIG;
+	}
+	r = fz_dns_cfg_parse(buf, n, path, cfg, err, errlen);
+	free(buf);
+	return r;
+}
