@@ -27,6 +27,7 @@ enum {
 	FZ_DNS_RCODE_NXDOMAIN = 3,
 	FZ_DNS_RCODE_NOTIMP = 4,
 	FZ_DNS_RCODE_REFUSED = 5,
+	FZ_DNS_RCODE_BADVERS = 16, /* extended: needs an OPT in the answer */
 };
 
 enum {
@@ -79,6 +80,13 @@ enum fz_dns_verdict {
  * query is refused), names within limits, at most one OPT record in the
  * additional section. Labels are lowercased; a name with bytes a host name
  * cannot have still parses (policy then simply finds no rule).
+ *
+ * In `name`, a '.' or NUL byte inside a label is shown as 0x7f, so label
+ * boundaries are real and the string has no NUL before name_len; other
+ * bytes are kept (ASCII lowercased). On FORMERR/NOTIMP/BADVERS `q` holds
+ * the id and flags, the question when it was read (question_end != 0) and
+ * the EDNS fields when a well-formed OPT was read (has_edns): pass it to
+ * fz_dns_answer_error() as it is. Nothing is written on DROP.
  */
 enum fz_dns_verdict fz_dns_query_parse(const uint8_t *msg, size_t len, struct fz_dns_query *q);
 
@@ -106,7 +114,14 @@ size_t fz_dns_answer_block(const struct fz_dns_query *q, enum fz_dns_block_actio
 			   const struct fz_dns_sinkhole *addrs, size_t naddrs, uint32_t ttl,
 			   uint16_t ede_code, const char *ede_text, uint8_t *out, size_t cap);
 
-/* An error answer (SERVFAIL, REFUSED, FORMERR, NOTIMP, BADVERS) with an optional EDE. */
+/*
+ * An error answer (SERVFAIL, REFUSED, FORMERR, NOTIMP, BADVERS) with an
+ * optional EDE (ede_code < 0: none). The id, opcode, RD and CD come from
+ * `msg` (len >= 12) or else from `q`; the question is echoed when `q` holds
+ * one, and an OPT (with the EDE) is added when `q` had EDNS. `q` may be
+ * NULL. Returns the length, or 0 when it cannot be built (BADVERS without
+ * EDNS, no header, cap too small).
+ */
 size_t fz_dns_answer_error(const uint8_t *msg, size_t len, const struct fz_dns_query *q,
 			   uint8_t rcode, int ede_code, const char *ede_text, uint8_t *out,
 			   size_t cap);
@@ -136,6 +151,7 @@ struct fz_dns_reply {
 	 * negative answer min(SOA TTL, SOA MINIMUM) (RFC 2308); UINT32_MAX when none */
 	uint32_t ttl;
 	bool negative; /* NXDOMAIN, or NOERROR with no answer of the asked type */
+	bool overflow; /* more targets or addresses than chain/addrs hold: the rest unlisted */
 };
 
 /*
