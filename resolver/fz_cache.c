@@ -8,10 +8,10 @@
  * (the chain link lives in the entry) and an LRU list, and a memory budget
  * of max_bytes / shards that counts each entry's struct, key and reply and
  * the shard's table slots (sized once, one per 256 bytes of budget, so a
- * put never rehashes under the lock; calloc leaves untouched pages to the
- * kernel). A put evicts from the cold end of the LRU list
- * until the new entry fits; an entry larger than a whole shard's budget is
- * not stored. Entries are allocated and freed outside the lock.
+ * put never rehashes under the lock). malloc's own overhead is not counted.
+ * A put evicts from the cold end of the LRU list until the new entry fits;
+ * an entry larger than a shard's budget is not stored. Entries are
+ * allocated and freed outside the lock.
  *
  * The key is the wire qname (lowercased by the caller), qtype, qclass and
  * the DO bit. An entry keeps the reply as received, when it was stored and
@@ -21,10 +21,11 @@
  * Lifetimes: the reply's TTL clamped to [min_ttl, max_ttl], or for a
  * negative answer to [min_ttl, max_negative_ttl]. A TTL of 0 means "do not
  * cache" and is honoured even with min_ttl set; when min_ttl is above a
- * maximum, the maximum wins. A negative answer without
- * any TTL (no SOA: UINT32_MAX) is kept min(300, max_negative_ttl) seconds;
- * a positive one without any TTL has no records to speak of and is not
- * stored.
+ * maximum, the maximum wins. A negative answer without any TTL (no SOA:
+ * UINT32_MAX) is kept min(300, max_negative_ttl) seconds; a positive one
+ * without any TTL has no records to speak of (REFUSED, NOTIMP, ...) and is
+ * not stored. The records' own TTLs are not rewritten: a record above
+ * max_ttl still shows its TTL (counted down), one below min_ttl stops at 0.
  *
  * Expired entries are dropped when a get finds them (a miss, counted as
  * expired too) or when they reach the cold end of the LRU list during a
