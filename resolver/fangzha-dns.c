@@ -837,8 +837,10 @@ static void handle_query(struct worker *w, const uint8_t *msg, size_t len, struc
 		if (fz_dns_query_parse(msg, len, &q) == FZ_DNS_DROP)
 			return;
 		uint8_t out[600];
-		size_t n = fz_dns_answer_error(msg, len, NULL, FZ_DNS_RCODE_REFUSED,
+		size_t n = fz_dns_answer_error(msg, len, &q, FZ_DNS_RCODE_REFUSED,
 					       FZ_EDE_PROHIBITED, NULL, out, sizeof(out));
+		wt->has_edns = q.has_edns;
+		wt->udp_size = q.udp_size;
 		if (n)
 			answer(w, wt, out, n);
 		return;
@@ -857,13 +859,14 @@ static void handle_query(struct worker *w, const uint8_t *msg, size_t len, struc
 	if (v != FZ_DNS_OK) {
 		uint8_t out[600];
 		uint8_t rcode = v == FZ_DNS_NOTIMP ? FZ_DNS_RCODE_NOTIMP : FZ_DNS_RCODE_FORMERR;
-		size_t n = fz_dns_answer_error(msg, len, v == FZ_DNS_FORMERR ? NULL : &q,
-					       v == FZ_DNS_BADVERS ? 16 : rcode, -1, NULL, out,
-					       sizeof(out));
+		size_t n = fz_dns_answer_error(msg, len, &q,
+					       v == FZ_DNS_BADVERS ? FZ_DNS_RCODE_BADVERS : rcode,
+					       -1, NULL, out, sizeof(out));
 		fz_metrics_inc(w->m, FZ_M_FORMERR);
 		if (n) {
 			struct waiter raw = *wt;
-			raw.has_edns = v == FZ_DNS_BADVERS;
+			raw.has_edns = q.has_edns;
+			raw.udp_size = q.udp_size;
 			answer(w, &raw, out, n);
 		}
 		return;
