@@ -26,6 +26,10 @@
 #   - /metrics counts the blocks; the events file has one JSON line per
 #     blocked query; --user drops to nobody with no capabilities;
 #     READY=1 on NOTIFY_SOCKET; SIGTERM exits 0
+#   - settings from a config file ([dns], other sections skipped); a bad
+#     key or value is an error naming file:line
+#   - the first upstream bound but silent: the second answers, and new
+#     names do not wait for the silent one again
 # Needs root (nsd, --user); exit 77 without root or a tool (nsd, kdig,
 # dnsperf, python3). FZ_KEEP=1 keeps the temporary directory.
 set -u
@@ -342,7 +346,7 @@ metrics()
 {
 	"$PY" -c 'import sys, urllib.request
 r = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=3)
-sys.stdout.write(r.read().decode())' "$MP"
+sys.stdout.write(r.read().decode())' "$MP" 2>"$T/metrics.err"
 }
 
 # stop_dns WHAT PID: SIGTERM, exit 0 within 5 s.
@@ -691,7 +695,7 @@ if metrics >"$T/metrics"; then
 		grep -vE '^(#.*|[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? ([-+]?[0-9.e+-]+|[+-]Inf|NaN))?$' "$T/metrics" | head | show
 	fi
 else
-	fail "no answer from http://127.0.0.1:$MP/metrics"
+	fail "no answer from http://127.0.0.1:$MP/metrics: $(tail -n 1 "$T/metrics.err")"
 fi
 
 scenario "a new generation under load: live within 1 s, nothing lost"
@@ -761,7 +765,7 @@ scenario "SIGTERM"
 stop_dns main "$MAIN_PID"
 
 # ---------------------------------------------------------------- sinkhole
-scenario "sinkhole mode, READY=1 on NOTIFY_SOCKET, config file"
+scenario "sinkhole mode from a config file, READY=1 on NOTIFY_SOCKET"
 P2=$(free_port)
 "$PY" - "$T/notify.sock" >"$T/notify.got" 2>&1 <<'EOF' &
 import socket, sys
@@ -783,9 +787,21 @@ for _ in $(seq 50); do
 	[ -S "$T/notify.sock" ] && break
 	sleep 0.05
 done
-NOTIFY_SOCKET=$T/notify.sock start_dns sinkhole --listen "127.0.0.1@$P2" \
-	--upstream "127.0.0.1@$NSD_PORT" --blocklist "$BL" --threads 1 \
-	--action sinkhole --sinkhole 192.0.2.99 --sinkhole 2001:db8::99 &&
+# the settings from a config file this time; other daemons' sections are skipped
+cat >"$T/sink.conf" <<EOF
+# fangzha.conf for the sinkhole instance
+[feeds]
+state_dir = /nonexistent/fangzha
+
+[dns]
+listen = 127.0.0.1@$P2
+upstream = 127.0.0.1@$NSD_PORT
+blocklist = $BL
+threads = 1
+action = sinkhole
+sinkhole = 192.0.2.99, 2001:db8::99
+EOF
+NOTIFY_SOCKET=$T/notify.sock start_dns sinkhole --config "$T/sink.conf" &&
 	{
 		SINK_PID=$DNS_PID
 		for _ in $(seq 40); do
@@ -815,6 +831,26 @@ NOTIFY_SOCKET=$T/notify.sock start_dns sinkhole --listen "127.0.0.1@$P2" \
 		stop_dns sinkhole "$SINK_PID"
 	}
 
+scenario "config errors name file:line"
+# bad_conf LINE-NUMBER TEXT: a [dns] section whose line LINE is TEXT.
+bad_conf()
+{
+	local want=$1 text=$2 rc
+	printf '[dns]\nupstream = 127.0.0.1@%s\nblocklist = %s\n%s\n' "$NSD_PORT" "$BL" "$text" >"$T/bad.conf"
+	timeout 10 "$DNS" --config "$T/bad.conf" --listen "127.0.0.1@$(free_port)" >"$T/bad.out" 2>&1
+	rc=$?
+	if [ "$rc" != 0 ] && [ "$rc" != 124 ] && grep -qF "$T/bad.conf:$want" "$T/bad.out"; then
+		ok "'$text': exit $rc, $(head -n 1 "$T/bad.out")"
+	else
+		fail "'$text': exit $rc, wanted an error naming $T/bad.conf:$want"
+		show "$T/bad.out"
+	fi
+}
+bad_conf 4 "no_such_key = 1"
+bad_conf 4 "threads = lots"
+bad_conf 4 "action = maybe"
+bad_conf 4 "listen = 127.0.0.1@99999"
+
 # ---------------------------------------------------------------- upstreams
 scenario "first upstream down, second answers"
 DEAD1=$(free_port)
@@ -840,6 +876,58 @@ start_dns failover --listen "127.0.0.1@$P3" --upstream "127.0.0.1@$DEAD1" \
 		done
 		stop_dns failover "$FO_PID"
 	}
+
+scenario "first upstream silent (bound, never answers), second answers"
+SILENT=$(free_port)
+"$PY" - "$SILENT" >"$T/silent.out" 2>&1 <<'EOF' &
+import socket, sys, time
+port = int(sys.argv[1])
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.bind(("127.0.0.1", port))
+t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+t.bind(("127.0.0.1", port))
+t.listen(64)
+print("listening", flush=True)
+time.sleep(120)
+EOF
+SILENT_PID=$!
+PIDS="$PIDS $SILENT_PID"
+for _ in $(seq 50); do
+	grep -q listening "$T/silent.out" 2>/dev/null && break
+	sleep 0.05
+done
+P5=$(free_port)
+start_dns silent --listen "127.0.0.1@$P5" --upstream "127.0.0.1@$SILENT" \
+	--upstream "127.0.0.1@$NSD_PORT" --blocklist "$BL" --threads 1 &&
+	{
+		SIL_PID=$DNS_PID
+		t=$(now)
+		kdig @127.0.0.1 -p "$P5" +edns +timeout=8 +retry=0 ok.fz.test A >"$T/q" 2>&1
+		expect_answer "the first answer (after $(since "$t") s)" A 192.0.2.1
+		# Health tracking: a few timeouts may be paid, then the silent
+		# upstream is avoided (the last three new names are answered at once).
+		fast=0
+		times=
+		for i in 1 2 3 4 5 6; do
+			t=$(now)
+			kdig @127.0.0.1 -p "$P5" +edns +timeout=8 +retry=0 "nothere-$i.fz.test" A >"$T/q" 2>&1
+			d=$(since "$t")
+			times="$times $d"
+			if [ "$i" -gt 3 ] && [ "$(qstatus)" = NXDOMAIN ] &&
+				awk -v d="$d" 'BEGIN { exit !(d < 0.5) }'; then
+				fast=$((fast + 1))
+			fi
+		done
+		if [ "$fast" = 3 ]; then
+			ok "the silent upstream is avoided after a few timeouts: new names answered in$times s"
+		else
+			fail "the silent upstream is not avoided: new names answered in$times s"
+			show "$T/q"
+		fi
+		stop_dns silent "$SIL_PID"
+	}
+kill -TERM "$SILENT_PID" 2>/dev/null
 
 scenario "both upstreams down: SERVFAIL with EDE; then one comes back"
 P4=$(free_port)
