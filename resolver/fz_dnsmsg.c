@@ -6,10 +6,15 @@
  * compression pointers followed only backwards.
  *
  * Compression: a pointer must point before the first byte of the labels
- * read since the last jump (or since the start of the name). A pointer into
- * that run would read the same labels again forever, so this rule alone
- * ends every walk; the 128-jump limit is a second, explicit bound. Pointers
- * into the 12-byte header are refused.
+ * read since the last jump (or since the start of the name), and the labels
+ * read from there must end before that run too. A pointer into a run would
+ * read the same labels again forever, so this rule alone ends every walk;
+ * the 128-jump limit is a second, explicit bound. Everything a pointer
+ * reaches thus lies before the name, as a compressor writes it. Pointers
+ * into the 12-byte header are refused. In a reply, a name reached through
+ * a pointer must not read any record's type/class/TTL/length bytes: no
+ * compressor writes that, and aging (which rewrites TTLs) could otherwise
+ * change a name after the reply was checked.
  */
 #include <errno.h>
 #include <string.h>
@@ -33,6 +38,19 @@
 #define MAX_JUMPS     128
 #define NAME_SUBST    0x7f /* shown for '.' and NUL inside a label */
 #define TTL_MAX_VALID 0x7fffffffu
+
+/*
+ * Where the fixed fields (type, class, TTL, rdlength) of the records read so
+ * far are, in order. Only the ones a pointer can reach are kept: a pointer
+ * holds 14 bits and a name read from there spans at most 255 octets.
+ */
+#define FIXED_REACH (0x4000 + FZ_DNS_WIRE_NAME)
+#define FIXED_MAX   (FIXED_REACH / (1 + 10) + 1)
+
+struct fixed_fields {
+	uint16_t start[FIXED_MAX];
+	size_t n;
+};
 
 static inline uint16_t rd16(const uint8_t *p)
 {
@@ -69,25 +87,47 @@ static inline uint32_t ttl_value(uint32_t ttl)
 	return ttl > TTL_MAX_VALID ? 0 : ttl;
 }
 
+/* Does [a, b) overlap the fixed fields of a record? */
+static bool fixed_overlap(const struct fixed_fields *fx, size_t a, size_t b)
+{
+	size_t lo = 0, hi = fx->n;
+
+	/* the last record whose fields start before b */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (fx->start[mid] < b)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && (size_t)fx->start[lo - 1] + RR_FIXED > a;
+}
+
 /*
  * Read the name at `off` into `wire` (uncompressed, ASCII lowercased, the
  * root label included, at most FZ_DNS_WIRE_NAME octets). *ret_next is the
  * offset just past the name's own bytes at `off` (after its first pointer,
- * or its root label). Pointers only when `allow_ptr`.
+ * or its root label). Pointers only when `allow_ptr`; with `fx`, the bytes
+ * reached through them must not be fixed fields of a record.
  */
 static int name_read(const uint8_t *msg, size_t len, size_t off, bool allow_ptr,
-		     uint8_t wire[FZ_DNS_WIRE_NAME], size_t *ret_wlen, size_t *ret_next)
+		     const struct fixed_fields *fx, uint8_t wire[FZ_DNS_WIRE_NAME],
+		     size_t *ret_wlen, size_t *ret_next)
 {
-	size_t pos = off, run = off, wlen = 0, next = 0;
+	/* the bytes of a run (labels read since a jump) end before the previous run */
+	size_t pos = off, run = off, limit = len, wlen = 0, next = 0;
 	unsigned jumps = 0;
 
 	for (;;) {
 		uint8_t c;
 
-		if (pos >= len)
+		if (pos >= limit)
 			return -EBADMSG;
 		c = msg[pos];
 		if (c == 0) {
+			if (jumps && fx && fixed_overlap(fx, pos, pos + 1))
+				return -EBADMSG;
 			wire[wlen++] = 0;
 			if (!jumps)
 				next = pos + 1;
@@ -96,20 +136,24 @@ static int name_read(const uint8_t *msg, size_t len, size_t off, bool allow_ptr,
 		if ((c & 0xc0) == 0xc0) {
 			size_t target;
 
-			if (!allow_ptr || len - pos < 2)
+			if (!allow_ptr || limit - pos < 2 ||
+			    (jumps && fx && fixed_overlap(fx, pos, pos + 2)))
 				return -EBADMSG;
 			target = (size_t)(c & 0x3f) << 8 | msg[pos + 1];
 			if (target >= run || target < FZ_DNS_HEADER || ++jumps > MAX_JUMPS)
 				return -EBADMSG;
 			if (jumps == 1)
 				next = pos + 2;
+			limit = run;
 			pos = run = target;
 			continue;
 		}
 		if (c > FZ_LABEL_MAX) /* 0x40 and 0x80: extended label types */
 			return -EBADMSG;
 		/* the label, and at least the root label after it */
-		if (len - pos - 1 < c || wlen + 1 + c + 1 > FZ_DNS_WIRE_NAME)
+		if (limit - pos - 1 < c || wlen + 1 + c + 1 > FZ_DNS_WIRE_NAME)
+			return -EBADMSG;
+		if (jumps && fx && fixed_overlap(fx, pos, pos + 1 + (size_t)c))
 			return -EBADMSG;
 		wire[wlen++] = c;
 		for (size_t i = 1; i <= c; i++)
@@ -174,7 +218,7 @@ int fz_dns_name_at(const uint8_t *msg, size_t len, size_t off, char out[FZ_NAME_
 	uint8_t wire[FZ_DNS_WIRE_NAME];
 	size_t wlen, next, n;
 
-	if (!msg || name_read(msg, len, off, true, wire, &wlen, &next) < 0)
+	if (!msg || name_read(msg, len, off, true, NULL, wire, &wlen, &next) < 0)
 		return -EBADMSG;
 	n = wire_to_text(wire, out);
 	if (ret_len)
@@ -249,7 +293,8 @@ enum fz_dns_verdict fz_dns_query_parse(const uint8_t *msg, size_t len, struct fz
 	if (rd16(msg + 4) != 1)
 		return FZ_DNS_FORMERR;
 
-	if (name_read(msg, len, FZ_DNS_HEADER, false, q->qname, &wlen, &pos) < 0 || len - pos < 4)
+	if (name_read(msg, len, FZ_DNS_HEADER, false, NULL, q->qname, &wlen, &pos) < 0 ||
+	    len - pos < 4)
 		return FZ_DNS_FORMERR;
 	q->qname_len = wlen;
 	q->name_len = wire_to_text(q->qname, q->name);
@@ -463,12 +508,13 @@ static bool qname_equal(const uint8_t *wire, size_t wlen, const struct fz_dns_qu
 }
 
 /* A name in rdata [*pos, end): decoded into `wire`, *pos moved past it. */
-static int rdata_name(const uint8_t *msg, size_t end, size_t *pos, uint8_t wire[FZ_DNS_WIRE_NAME])
+static int rdata_name(const uint8_t *msg, size_t end, size_t *pos, const struct fixed_fields *fx,
+		      uint8_t wire[FZ_DNS_WIRE_NAME])
 {
 	size_t wlen, next;
 
 	/* reading within `end` keeps the name's own bytes inside the rdata */
-	if (name_read(msg, end, *pos, true, wire, &wlen, &next) < 0)
+	if (name_read(msg, end, *pos, true, fx, wire, &wlen, &next) < 0)
 		return -EBADMSG;
 	*pos = next;
 	return 0;
@@ -506,13 +552,14 @@ int fz_dns_reply_parse(const uint8_t *msg, size_t len, const struct fz_dns_query
 	uint32_t min_all = UINT32_MAX, min_an = UINT32_MAX, soa_neg = UINT32_MAX;
 	unsigned rcode;
 	bool positive = false, have_soa = false, have_opt = false;
+	struct fixed_fields fx;
 
 	if (!msg || !q || len < FZ_DNS_HEADER)
 		return -EBADMSG;
 	flags = rd16(msg + 2);
 	if (rd16(msg) != id || !(flags & F_QR) || (flags & F_OPCODE) || rd16(msg + 4) != 1)
 		return -ENOMSG;
-	if (name_read(msg, len, FZ_DNS_HEADER, true, wire, &wlen, &pos) < 0 || len - pos < 4)
+	if (name_read(msg, len, FZ_DNS_HEADER, true, NULL, wire, &wlen, &pos) < 0 || len - pos < 4)
 		return -EBADMSG;
 	if (!qname_equal(wire, wlen, q) || rd16(msg + pos) != q->qtype ||
 	    rd16(msg + pos + 2) != q->qclass)
@@ -534,6 +581,7 @@ int fz_dns_reply_parse(const uint8_t *msg, size_t len, const struct fz_dns_query
 	r->overflow = false;
 	r->negative = false;
 	r->ttl = UINT32_MAX;
+	fx.n = 0;
 	/* truncated: only the question matters, the client or we retry over TCP */
 	if (r->tc) {
 		r->rcode = (uint8_t)rcode;
@@ -546,9 +594,11 @@ int fz_dns_reply_parse(const uint8_t *msg, size_t len, const struct fz_dns_query
 			uint16_t type, rclass, rdlen;
 			uint32_t ttl;
 
-			if (name_read(msg, len, pos, true, wire, &wlen, &pos) < 0 ||
+			if (name_read(msg, len, pos, true, &fx, wire, &wlen, &pos) < 0 ||
 			    len - pos < RR_FIXED)
 				return -EBADMSG;
+			if (pos < FIXED_REACH && fx.n < FIXED_MAX)
+				fx.start[fx.n++] = (uint16_t)pos;
 			type = rd16(msg + pos);
 			rclass = rd16(msg + pos + 2);
 			ttl = rd32(msg + pos + 4);
@@ -578,7 +628,7 @@ int fz_dns_reply_parse(const uint8_t *msg, size_t len, const struct fz_dns_query
 				    type == FZ_DNS_TYPE_CNAME || type == FZ_DNS_TYPE_DNAME)
 					positive = true;
 				if (type == FZ_DNS_TYPE_CNAME || type == FZ_DNS_TYPE_DNAME) {
-					if (rdata_name(msg, end, &rd, wire) < 0 || rd != end)
+					if (rdata_name(msg, end, &rd, &fx, wire) < 0 || rd != end)
 						return -EBADMSG;
 					add_chain(r, wire);
 				} else if (rclass == FZ_DNS_CLASS_IN && type == FZ_DNS_TYPE_A) {
@@ -593,8 +643,8 @@ int fz_dns_reply_parse(const uint8_t *msg, size_t len, const struct fz_dns_query
 			} else if (sec == 1 && type == FZ_DNS_TYPE_SOA) {
 				uint32_t neg;
 
-				if (rdata_name(msg, end, &rd, wire) < 0 ||
-				    rdata_name(msg, end, &rd, wire) < 0 || end - rd != 20)
+				if (rdata_name(msg, end, &rd, &fx, wire) < 0 ||
+				    rdata_name(msg, end, &rd, &fx, wire) < 0 || end - rd != 20)
 					return -EBADMSG;
 				neg = ttl_value(rd32(msg + rd + 16)); /* MINIMUM */
 				if (ttl < neg)

@@ -1006,6 +1006,43 @@ static void test_reply_compression(void)
 	mb_u32(&m, 1);
 	CHECK_INT(fz_dns_reply_parse(m.b, m.n, &q, 1, &r), -EBADMSG);
 
+	/* a name in a record's TTL bytes (01 'a' 00 ..): aging would change it */
+	mb_reply(&m, 1, 0x8180, "www.example.com", FZ_DNS_TYPE_A, 2, 0, 0);
+	mb_u16(&m, 0xc00c);
+	at = m.n;
+	mb_rr(&m, FZ_DNS_TYPE_A, 1, 0x01610000u, 4);
+	mb_u32(&m, 1);
+	mb_u16(&m, 0xc000 | (unsigned)(at + 4));
+	mb_rr(&m, FZ_DNS_TYPE_A, 1, 1, 4);
+	mb_u32(&m, 1);
+	CHECK_INT(fz_dns_reply_parse(m.b, m.n, &q, 1, &r), -EBADMSG);
+	CHECK_INT(fz_dns_name_at(m.b, m.n, m.n - 16, name, &nlen, &next), 0); /* no records known */
+	CHECK_STR(name, "a");
+	/* a label that starts in an owner name and runs into the fields */
+	mb_reply(&m, 1, 0x8180, "www.example.com", FZ_DNS_TYPE_A, 2, 0, 0);
+	at = m.n;
+	mb_bytes(&m, "\2\5z\0", 4); /* owner: one label "\5z" */
+	mb_rr(&m, 16, 1, 0, 1);
+	mb_u8(&m, 0);
+	mb_u16(&m, 0xc000 | (unsigned)at); /* the owner itself: fine */
+	mb_rr(&m, FZ_DNS_TYPE_A, 1, 1, 4);
+	mb_u32(&m, 1);
+	CHECK_INT(fz_dns_reply_parse(m.b, m.n, &q, 1, &r), 0);
+	m.b[m.n - 15] = (uint8_t)(at + 1); /* "\5" + 5 octets: 'z', 0, type, class.. */
+	CHECK_INT(fz_dns_reply_parse(m.b, m.n, &q, 1, &r), -EBADMSG);
+
+	/* a label reached through a pointer that runs over the pointer itself */
+	memset(m.b, 0, 262);
+	memcpy(m.b + 256, "\3ab\xc1\x00", 5); /* at 259: a pointer to 256 */
+	/* read in place, the bytes are the name "ab\xc1" */
+	CHECK_INT(fz_dns_name_at(m.b, 261, 256, name, &nlen, &next), 0);
+	CHECK_INT(nlen, 3);
+	CHECK_INT(fz_dns_name_at(m.b, 261, 259, name, &nlen, &next), -EBADMSG);
+	m.b[256] = 2;
+	m.b[259] = 0; /* "ab" then the root, no pointer: fine */
+	CHECK_INT(fz_dns_name_at(m.b, 261, 256, name, &nlen, &next), 0);
+	CHECK_STR(name, "ab");
+
 	/* chains of pointers, each to the one before: 128 jumps pass, 129 do not */
 	for (int jumps = 127; jumps <= 130; jumps++) {
 		mb_reply(&m, 1, 0x8180, "www.example.com", FZ_DNS_TYPE_A, 2, 0, 0);
