@@ -5,7 +5,7 @@
 #   bench/dns_bench.sh [--names N] [--only LIST] [--rate QPS] [--seconds S]
 #     --names N     listed names (default 1000000)
 #     --only LIST   comma-separated subset of: fangzha,unbound,pdns,dnsmasq,kresd
-#     --rate QPS    the fixed rate of the latency run (default 20000)
+#     --rate QPS    the fixed rate of the latency run (default 10000)
 #     --seconds S   length of the full-speed and fixed-rate runs (default 10)
 #
 # Every resolver forwards to the same local nsd (zone fzbench., 5000 hosts,
@@ -34,14 +34,15 @@
 # are installed with apt-get when missing (as root); a peer that is missing
 # or does not come up is reported and skipped. Builds fangzha-dns with
 # buildtype=release in FZ_BENCH_BUILD (default <source>/build-bench).
-# FZ_KEEP=1 keeps the temporary directory.
+# FZ_DNS_EXE=PATH measures that fangzha-dns binary instead. FZ_KEEP=1 keeps
+# the temporary directory.
 set -u
 
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${FZ_BENCH_BUILD:-$src/build-bench}
 NAMES=1000000
 ONLY=fangzha,unbound,pdns,dnsmasq,kresd
-RATE=20000
+RATE=10000
 SECS=10
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -117,7 +118,9 @@ else
 fi
 ninja -C "$build" -j2 tools/fangzha >/dev/null || exit 1
 FZ=$build/tools/fangzha
-if want fangzha; then
+if want fangzha && [ -n "${FZ_DNS_EXE:-}" ]; then
+	FZDNS=$FZ_DNS_EXE
+elif want fangzha; then
 	if ninja -C "$build" -j2 resolver/fangzha-dns >/dev/null 2>&1; then
 		FZDNS=$build/resolver/fangzha-dns
 	else
@@ -494,7 +497,7 @@ EOF
 	echo "rpzFile(\"$T/pdns/list.rpz\", {policyName=\"bench\"})" >"$T/pdns/rpz.lua"
 	pdns_reload()
 	{
-		rec_control --socket-dir="$T/pdns" reload-lua-config >/dev/null
+		rec_control --socket-dir="$T/pdns" --timeout=120 reload-lua-config >/dev/null
 	}
 	if start_resolver pdns pdns_recursor --config-dir="$T/pdns"; then
 		write_rpz "$T/pdns/list.rpz.new" "$NEWNAME"

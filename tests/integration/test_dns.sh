@@ -679,7 +679,7 @@ if metrics >"$T/metrics"; then
 		fail "/metrics has no blocked counter above 0"
 		head -n 40 "$T/metrics" | show
 	fi
-	for what in cname "blocked.*ip|ip.*blocked" refused formerr; do
+	for what in cname "blocked.*ip|ip.*blocked" refused formerr upstream_tcp; do
 		v=$(awk -v w="$what" '!/^#/ && tolower($1) ~ w { s += $NF } END { print s + 0 }' "$T/metrics")
 		if [ "$v" -gt 0 ] 2>/dev/null; then
 			ok "/metrics: a '$what' counter at $v"
