@@ -76,5 +76,7 @@ int fz_metrics_server_start(const struct sockaddr *sa, socklen_t salen,
 			    fz_metrics_gauges_cb cb, void *userdata,
 			    struct fz_metrics_server **ret);
 void fz_metrics_server_stop(struct fz_metrics_server *s);
+/* The port the server listens on (host order): for a start on port 0. */
+int fz_metrics_server_port(const struct fz_metrics_server *s);
 
 #endif
