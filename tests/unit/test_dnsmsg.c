@@ -511,6 +511,24 @@ static void test_answer_sinkhole(void)
 	CHECK_INT(n, 22);
 	CHECK_INT(out[7], 0);
 
+	/* a cap above the largest message is the largest message */
+	make_q(&q, 9, "b.cn", FZ_DNS_TYPE_A, 1232, false);
+	n = fz_dns_answer_block(&q, FZ_DNS_BLOCK_SINKHOLE, addrs, 3, 300, 15, "t", out,
+				(size_t)1 << 20);
+	CHECK_INT(n, 22 + 2 * 16 + 11 + 6 + 1);
+	{
+		static struct fz_dns_sinkhole many[5000];
+
+		for (size_t i = 0; i < 5000; i++)
+			many[i].family = 4;
+		CHECK_INT(fz_dns_answer_block(&q, FZ_DNS_BLOCK_SINKHOLE, many, 5000, 1, 15, NULL,
+					      out, (size_t)1 << 20),
+			  0);
+	}
+	CHECK_INT(fz_dns_answer_block(&q, FZ_DNS_BLOCK_NXDOMAIN, NULL, 0, 0, 15, NULL, NULL, 512),
+		  0);
+	CHECK_INT(fz_dns_answer_error(NULL, 0, &q, 2, -1, NULL, NULL, 512), 0);
+
 	/* answers that cannot fit, a q that holds no question */
 	make_q(&q, 9, "b.cn", FZ_DNS_TYPE_A, 0, false);
 	CHECK_INT(fz_dns_answer_block(&q, FZ_DNS_BLOCK_SINKHOLE, addrs, 3, 300, 15, NULL, out, 40),
@@ -766,6 +784,8 @@ static void test_reply_basic(void)
 	mb_rr(&m, FZ_DNS_TYPE_A, 1, 300, 5);
 	mb_bytes(&m, "\x01\x02\x03\x04\x05", 5);
 	CHECK_INT(fz_dns_reply_parse(m.b, m.n, &q, 1, &r), -EBADMSG);
+	/* the question cut before its type */
+	CHECK_INT(fz_dns_reply_parse(m.b, 12 + 17 + 2, &q, 1, &r), -EBADMSG);
 	/* an AAAA of 4 */
 	m.b[12 + 17 + 4 + 3] = FZ_DNS_TYPE_AAAA;
 	CHECK_INT(fz_dns_reply_parse(m.b, m.n, &q, 1, &r), -EBADMSG);
@@ -774,6 +794,17 @@ static void test_reply_basic(void)
 	m.b[12 + 17 + 4 + 5] = 3;
 	CHECK_INT(fz_dns_reply_parse(m.b, m.n, &q, 1, &r), 0);
 	CHECK_INT(r.n_addrs, 0);
+
+	/* an AAAA in the answer (the question asked A: not an answer to it) */
+	mb_reply(&m, 1, 0x8180, "www.example.com", FZ_DNS_TYPE_A, 1, 0, 0);
+	mb_u16(&m, 0xc00c);
+	mb_rr(&m, FZ_DNS_TYPE_AAAA, 1, 300, 16);
+	mb_bytes(&m, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x09", 16);
+	CHECK_INT(fz_dns_reply_parse(m.b, m.n, &q, 1, &r), 0);
+	CHECK_INT(r.n_addrs, 1);
+	CHECK_INT(r.addrs[0].family, 6);
+	CHECK_INT(r.addrs[0].addr[15], 9);
+	CHECK(r.negative);
 
 	/* two OPT records, or one in the answer section */
 	mb_reply(&m, 1, 0x8180, "www.example.com", FZ_DNS_TYPE_A, 0, 0, 2);
@@ -1018,6 +1049,17 @@ static void test_reply_compression(void)
 	CHECK_INT(fz_dns_reply_parse(m.b, m.n, &q, 1, &r), -EBADMSG);
 	CHECK_INT(fz_dns_name_at(m.b, m.n, m.n - 16, name, &nlen, &next), 0); /* no records known */
 	CHECK_STR(name, "a");
+	/* a pointer to a zero byte of a record's TTL: the root, but in the fields */
+	mb_reply(&m, 1, 0x8180, "www.example.com", FZ_DNS_TYPE_A, 2, 0, 0);
+	mb_u16(&m, 0xc00c);
+	at = m.n;
+	mb_rr(&m, FZ_DNS_TYPE_A, 1, 0, 4);
+	mb_u32(&m, 1);
+	mb_u16(&m, 0xc000 | (unsigned)(at + 4));
+	mb_rr(&m, FZ_DNS_TYPE_A, 1, 1, 4);
+	mb_u32(&m, 1);
+	CHECK_INT(fz_dns_reply_parse(m.b, m.n, &q, 1, &r), -EBADMSG);
+
 	/* a label that starts in an owner name and runs into the fields */
 	mb_reply(&m, 1, 0x8180, "www.example.com", FZ_DNS_TYPE_A, 2, 0, 0);
 	at = m.n;
@@ -1204,6 +1246,10 @@ static void test_age(void)
 	m.b[7] = 3; /* one answer more than there is */
 	CHECK_INT(fz_dns_reply_age(m.b, m.n, 0xfeed, 150), -EBADMSG);
 	CHECK_INT(fz_dns_reply_age(m.b, 11, 0xfeed, 150), -EBADMSG);
+	m = copy;
+	CHECK_INT(fz_dns_reply_age(m.b, ttl1 - 5, 0xfeed, 150), -EBADMSG); /* half a pointer */
+	m.b[ttl1 + 5] = 5;						   /* rdlength 5 */
+	CHECK_INT(fz_dns_reply_age(m.b, ttl1 + 10, 0xfeed, 150), -EBADMSG);
 	m = copy;
 	m.b[12] = 0x40; /* an extended label type in the question */
 	CHECK_INT(fz_dns_reply_age(m.b, m.n, 0xfeed, 150), -EBADMSG);
