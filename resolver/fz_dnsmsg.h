@@ -106,9 +106,10 @@ struct fz_dns_sinkhole {
  * Build the policy answer for `q` into out (cap bytes; cap >= 512). The
  * answer echoes the question, sets QR/RA, copies RD/CD, and when the query
  * had EDNS carries an OPT with the Extended DNS Error `ede_code` and
- * `ede_text` (truncated to fit). `ttl` is the TTL of sinkhole records and of
- * the SOA-less negative answer hint. Returns the length, or 0 when it
- * cannot fit.
+ * `ede_text` (truncated to fit, on a UTF-8 boundary). `ttl` is the TTL of
+ * sinkhole records; NXDOMAIN/NODATA answers carry no SOA, so caches
+ * downstream do not keep them (RFC 2308) and a list change reaches clients
+ * at once. Returns the length, or 0 when it cannot fit.
  */
 size_t fz_dns_answer_block(const struct fz_dns_query *q, enum fz_dns_block_action action,
 			   const struct fz_dns_sinkhole *addrs, size_t naddrs, uint32_t ttl,
@@ -172,8 +173,9 @@ int fz_dns_reply_age(uint8_t *msg, size_t len, uint16_t id, uint32_t elapsed);
 
 /*
  * Fit a reply into a UDP answer of at most `max` bytes: when it is larger,
- * cut it to the header and question (and OPT) with TC set. Returns the new
- * length.
+ * cut it to the header and question (and OPT) with TC set; what does not
+ * fit of those goes too (the question, then the OPT). Returns the new
+ * length (0 when max < 12).
  */
 size_t fz_dns_truncate(uint8_t *msg, size_t len, size_t max);
 
