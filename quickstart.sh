@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Set up and run fangzha on this machine: install missing Debian packages,
 # build, run one fangzha-feed cycle over the shipped config (public feeds
-# when online, the bundled starter feed always) and show what the published
-# blocklist blocks. Works offline.
+# when online, the bundled starter feed always), show what the published
+# blocklist blocks, then start fangzha-dns on 127.0.0.1@5353 and look up a
+# blocked and an allowed name through it. Works offline (the allowed name
+# then gets SERVFAIL with an Extended DNS Error saying no upstream answered).
 #   ./quickstart.sh
 set -eu
 
@@ -15,8 +17,8 @@ scripts/deps.sh
 if [ ! -f "$build/build.ninja" ]; then
 	meson setup "$build" --buildtype=release >/dev/null
 fi
-ninja -C "$build" tools/fangzha feeds/fangzha-feed >/dev/null ||
-	ninja -C "$build" tools/fangzha feeds/fangzha-feed
+ninja -C "$build" tools/fangzha feeds/fangzha-feed resolver/fangzha-dns >/dev/null ||
+	ninja -C "$build" tools/fangzha feeds/fangzha-feed resolver/fangzha-dns
 fz="$build/tools/fangzha"
 feed="$build/feeds/fangzha-feed"
 qs="$build/quickstart"
@@ -57,6 +59,38 @@ echo "== verdicts"
 	http://apps.example-cdn.test/download/fake-bank.apk \
 	http://apps.example-cdn.test/download/real-app.apk \
 	198.51.100.23
+
+echo
+echo "== fangzha-dns on 127.0.0.1@5353 (upstream: this machine's resolver)"
+up=$(awk '/^nameserver/ { print $2; exit }' /etc/resolv.conf 2>/dev/null || true)
+case $up in
+"") up=127.0.0.53 ;;
+*:*) up="[$up]" ;;
+esac
+dns="$build/resolver/fangzha-dns"
+"$dns" --listen 127.0.0.1@5353 --upstream "$up@53" --blocklist "$list" --threads 1 \
+	--events "$qs/events.jsonl" >"$qs/dns.log" 2>&1 &
+dns_pid=$!
+trap 'kill $dns_pid 2>/dev/null || true' EXIT
+for _ in $(seq 50); do
+	grep -q "ready" "$qs/dns.log" 2>/dev/null && break
+	sleep 0.1
+done
+cat "$qs/dns.log"
+lookup() {
+	echo "-- $1 $2"
+	kdig @127.0.0.1 -p 5353 +timeout=3 +retry=0 +edns "$1" "$2" 2>&1 |
+		grep -E "status:|EDE|^$1\.?[[:space:]]" | sed 's/^;; */   /' || true
+}
+lookup fake-bank-login.test A   # listed by the starter feed: NXDOMAIN, EDE 15
+lookup x.account-suspended.test A # a child of a listed subtree
+lookup good.account-suspended.test A # allowlisted child of that subtree: forwarded, no EDE
+lookup www.wikipedia.org A     # not listed: forwarded (SERVFAIL with EDE 22 when no upstream answers)
+echo "-- block events written to $qs/events.jsonl:"
+cat "$qs/events.jsonl" 2>/dev/null || true
+kill $dns_pid 2>/dev/null || true
+wait $dns_pid 2>/dev/null || true
+trap - EXIT
 
 echo
 echo "== feeds"

@@ -6,7 +6,7 @@
 set -eu
 
 build_pkgs="gcc meson ninja-build pkg-config libidn2-dev libldns-dev libcurl4-openssl-dev
-libmnl-dev libnetfilter-queue-dev libssl-dev"
+libmnl-dev libnetfilter-queue-dev libssl-dev knot-dnsutils"
 test_pkgs="clang libclang-rt-14-dev clang-format nginx-light nsd openssl minisign
 knot-dnsutils dnsperf"
 
