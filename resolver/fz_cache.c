@@ -9,9 +9,16 @@
  * of max_bytes / shards that counts each entry's struct, key and reply and
  * the shard's table slots (sized once, one per 256 bytes of budget, so a
  * put never rehashes under the lock). malloc's own overhead is not counted.
- * A put evicts from the cold end of the LRU list until the new entry fits;
- * an entry larger than a shard's budget is not stored. Entries are
- * allocated and freed outside the lock.
+ * A put evicts from the cold end of the list until the new entry fits; an
+ * entry larger than a shard's budget is not stored. Entries are allocated
+ * and freed outside the lock.
+ *
+ * Recency is kept CLOCK-style: a hit only marks its entry (relinking it
+ * would touch two more cache lines on every hit), and a marked entry that
+ * reaches the cold end is moved back to the head, unmarked, instead of
+ * being evicted (at most SECOND_CHANCES per put, so the work stays
+ * bounded). The entry evicted is thus one not used since it was last put
+ * at the head: least recently used, to within one trip down the list.
  *
  * The key is the wire qname (lowercased by the caller), qtype, qclass and
  * the DO bit. An entry keeps the reply as received, when it was stored and
@@ -48,7 +55,8 @@
 #define BYTES_PER_BUCKET     256 /* one slot per 256 bytes of budget: chains stay short */
 #define KEY_MAX		     (FZ_DNS_WIRE_NAME + 5) /* qname, qtype, qclass, DO */
 #define NOTTL_NEGATIVE	     300u
-#define EXPIRED_SWEEP	     4 /* expired entries dropped from the cold end per put */
+#define SECOND_CHANCES	     16 /* referenced entries moved up per put, at most */
+#define EXPIRED_SWEEP	     4	/* expired entries dropped from the cold end per put */
 
 struct lru_node {
 	struct lru_node *prev, *next;
@@ -62,7 +70,8 @@ struct entry {
 	uint32_t reply_len;
 	uint16_t key_len;
 	bool negative;
-	uint8_t data[]; /* key, then reply */
+	bool referenced; /* got a hit since it was last placed at the head */
+	uint8_t data[];	 /* key, then reply */
 };
 
 struct shard {
@@ -312,8 +321,7 @@ size_t fz_cache_get(struct fz_cache *c, const uint8_t *qname, size_t qname_len, 
 		len = e->reply_len;
 		memcpy(out, e->data + e->key_len, len);
 		stored_at = e->stored_at_ms;
-		lru_unlink(e);
-		lru_push_head(s, e);
+		e->referenced = true; /* moved up when it reaches the cold end */
 		s->hits++;
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -375,6 +383,7 @@ void fz_cache_put(struct fz_cache *c, const uint8_t *qname, size_t qname_len, ui
 	e->reply_len = (uint32_t)len;
 	e->key_len = (uint16_t)klen;
 	e->negative = negative;
+	e->referenced = false;
 	memcpy(e->data, key, klen);
 	memcpy(e->data + klen, reply, len);
 
@@ -396,8 +405,14 @@ void fz_cache_put(struct fz_cache *c, const uint8_t *qname, size_t qname_len, ui
 		cold->chain = dead;
 		dead = cold;
 	}
-	while (s->bytes + cost > s->budget && s->lru.prev != &s->lru) {
+	for (int chances = 0; s->bytes + cost > s->budget && s->lru.prev != &s->lru;) {
 		struct entry *cold = lru_entry(s->lru.prev);
+		if (cold->referenced && chances++ < SECOND_CHANCES) {
+			cold->referenced = false;
+			lru_unlink(cold);
+			lru_push_head(s, cold);
+			continue;
+		}
 		shard_unlink(s, cold, NULL);
 		s->evictions++;
 		cold->chain = dead;

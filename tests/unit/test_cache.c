@@ -323,6 +323,19 @@ static void test_lru(void)
 	CHECK_INT(get_name(c, "k02.example", T0 + 400), 2);
 	CHECK_INT(get_name(c, "zz1.example", T0 + 400), 77);
 
+	/* Everything recently used: a put still makes room (bounded second chances). */
+	for (size_t i = 0; i <= fit; i++) {
+		snprintf(name, sizeof(name), "k%02zu.example", i);
+		get_name(c, name, T0 + 450);
+	}
+	get_name(c, "zz1.example", T0 + 450);
+	uint64_t ev0 = stats(c).evictions;
+	put_name(c, "zz2.example", 300, false, 78, 150, T0 + 460);
+	s = stats(c);
+	CHECK_INT(s.evictions, ev0 + 1);
+	CHECK(s.bytes <= 4096);
+	CHECK_INT(get_name(c, "zz2.example", T0 + 470), 78);
+
 	/* A big entry pushes out several. */
 	size_t before = stats(c).entries;
 	uint64_t ev = stats(c).evictions;
