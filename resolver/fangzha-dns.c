@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
@@ -41,6 +42,7 @@
 #include "fz_dnsmsg.h"
 #include "fz_events.h"
 #include "fz_metrics.h"
+#include "fz_policy.h"
 
 #define DEFAULT_CONFIG	   "/etc/fangzha/fangzha.conf"
 #define MAX_WORKERS	   64
@@ -135,6 +137,9 @@ struct waiter {
 	uint16_t flags;
 	bool has_edns;
 	uint16_t udp_size;
+	/* the question name as the client wrote it (DNS 0x20 case), echoed back */
+	uint8_t qcase_len;
+	uint8_t qcase[FZ_DNS_WIRE_NAME];
 };
 
 struct pending {
@@ -354,6 +359,9 @@ static size_t shape_reply(uint8_t *m, size_t len, const struct waiter *wt)
 
 static void answer(struct worker *w, const struct waiter *wt, uint8_t *m, size_t len)
 {
+	/* Our answers and accepted replies carry the question uncompressed at offset 12. */
+	if (wt->qcase_len && len >= FZ_DNS_HEADER + (size_t)wt->qcase_len)
+		memcpy(m + FZ_DNS_HEADER, wt->qcase, wt->qcase_len);
 	len = shape_reply(m, len, wt);
 	if (wt->tcp)
 		send_tcp(w, wt->conn, m, len);
@@ -407,85 +415,57 @@ static const char *qtype_text(uint16_t t, char *buf, size_t len)
 }
 
 /*
- * Build and send the policy answer for a blocked question. `reason` is
- * "listed", "cname" or "response-ip"; `what` the name or address that hit.
+ * Build and send the policy answer for a blocked question; count it and
+ * write its event. `what` is the alias or address that hit (CNAME/IP).
  */
 static void answer_blocked(struct worker *w, const struct fz_blmap *m, const struct fz_dns_query *q,
 			   const struct fz_match_info *mi, const struct waiter *wt,
-			   const char *reason, const char *what)
+			   enum fz_block_reason reason, const char *what)
 {
-	struct fz_bl_feed_info fi;
-	const char *feed = "?";
-	if (mi->n_feeds && fz_blmap_feed(m, mi->feeds[0], &fi) == 0)
-		feed = fi.name;
-	const char *cat = fz_category_name(mi->category);
-	char text[300];
-	if (strcmp(reason, "listed") == 0)
-		snprintf(text, sizeof(text), "%s: listed by %s", cat, feed);
-	else
-		snprintf(text, sizeof(text), "%s: listed by %s (%s %s)", cat, feed,
-			 strcmp(reason, "cname") == 0 ? "CNAME" : "address", what);
-
-	enum fz_dns_block_action act = (enum fz_dns_block_action)D.cfg.action[mi->category];
-	struct fz_dns_sinkhole sk[FZ_DNS_MAX_SINKHOLE + 8];
-	size_t nsk = 0;
-	if (mi->policy == FZ_POLICY_NXDOMAIN)
-		act = FZ_DNS_BLOCK_NXDOMAIN;
-	else if (mi->policy == FZ_POLICY_NODATA)
-		act = FZ_DNS_BLOCK_NODATA;
-	else if (mi->policy == FZ_POLICY_LOCAL && mi->n_local) {
-		act = FZ_DNS_BLOCK_SINKHOLE;
-		for (unsigned i = 0; i < mi->n_local && nsk < 8; i++) {
-			sk[nsk].family = mi->local[i * 17];
-			memcpy(sk[nsk].addr, mi->local + i * 17 + 1, 16);
-			nsk++;
-		}
-	}
-	if (act == FZ_DNS_BLOCK_SINKHOLE && nsk == 0) {
-		for (size_t i = 0; i < D.cfg.n_sinkhole; i++) {
-			sk[nsk].family = D.cfg.sinkhole[i][0];
-			memcpy(sk[nsk].addr, D.cfg.sinkhole[i] + 1, 16);
-			nsk++;
-		}
+	/* Within the client's UDP limit, so a long EDE text is cut, not the answer. */
+	size_t cap = FZ_DNS_UDP_PAYLOAD;
+	if (!wt->tcp) {
+		size_t lim = q->has_edns ? q->udp_size : 512;
+		if (lim < cap)
+			cap = lim;
 	}
 	uint8_t out[FZ_DNS_UDP_PAYLOAD];
-	size_t n = fz_dns_answer_block(q, act, sk, nsk, D.cfg.block_ttl, FZ_EDE_BLOCKED, text, out,
-				       sizeof(out));
+	enum fz_dns_block_action act;
+	size_t n = fz_policy_block_answer(m, &D.cfg, q, mi, reason, what, out, cap, &act);
 	if (n) {
-		/* our own answer: the client's id and flags, no OPT stripping needed */
 		struct waiter own = *wt;
 		own.has_edns = q->has_edns;
 		answer(w, &own, out, n);
 	}
-	fz_metrics_inc(w->m, strcmp(reason, "cname") == 0	  ? FZ_M_BLOCKED_CNAME
-			     : strcmp(reason, "response-ip") == 0 ? FZ_M_BLOCKED_IP
-								  : FZ_M_BLOCKED);
-	if (D.events) {
-		char client[64], tb[16];
-		peer_text(&wt->peer, client, sizeof(client));
-		const char *feeds[FZ_BL_MAX_FEEDS_REPORTED];
-		size_t nf = 0;
-		for (unsigned i = 0; i < mi->n_feeds && i < FZ_BL_MAX_FEEDS_REPORTED; i++)
-			if (fz_blmap_feed(m, mi->feeds[i], &fi) == 0)
-				feeds[nf++] = fi.name;
-		char rule[300];
-		snprintf(rule, sizeof(rule), "%.*s", (int)mi->rule_len, mi->rule);
-		static const char *const acts[] = {"nxdomain", "nodata", "sinkhole"};
-		struct fz_event e = {
-		    .time_ms = wall_ms(),
-		    .source = "dns",
-		    .client = client,
-		    .qname = q->name_len ? q->name : ".",
-		    .qtype = qtype_text(q->qtype, tb, sizeof(tb)),
-		    .rule = rule,
-		    .category = cat,
-		    .feeds = feeds,
-		    .n_feeds = nf,
-		    .action = acts[act],
-		    .reason = reason,
-		};
-		fz_events_write(D.events, &e);
-	}
+	fz_metrics_inc(w->m, reason == FZ_REASON_CNAME ? FZ_M_BLOCKED_CNAME
+			     : reason == FZ_REASON_IP  ? FZ_M_BLOCKED_IP
+						       : FZ_M_BLOCKED);
+	if (!D.events)
+		return;
+	struct fz_bl_feed_info fi;
+	char client[64], tb[16], rule[300];
+	peer_text(&wt->peer, client, sizeof(client));
+	const char *feeds[FZ_BL_MAX_FEEDS_REPORTED];
+	size_t nf = 0;
+	for (unsigned i = 0; i < mi->n_feeds && i < FZ_BL_MAX_FEEDS_REPORTED; i++)
+		if (fz_blmap_feed(m, mi->feeds[i], &fi) == 0)
+			feeds[nf++] = fi.name;
+	snprintf(rule, sizeof(rule), "%.*s", (int)mi->rule_len, mi->rule);
+	static const char *const acts[] = {"nxdomain", "nodata", "sinkhole"};
+	struct fz_event e = {
+	    .time_ms = wall_ms(),
+	    .source = "dns",
+	    .client = client,
+	    .qname = q->name_len ? q->name : ".",
+	    .qtype = qtype_text(q->qtype, tb, sizeof(tb)),
+	    .rule = rule,
+	    .category = fz_category_name(mi->category),
+	    .feeds = feeds,
+	    .n_feeds = nf,
+	    .action = acts[act <= FZ_DNS_BLOCK_SINKHOLE ? act : 0],
+	    .reason = fz_block_reason_name(reason),
+	};
+	fz_events_write(D.events, &e);
 }
 
 /* --- upstream ------------------------------------------------------------ */
@@ -666,31 +646,40 @@ static void handle_reply(struct worker *w, struct pending *p, uint8_t *msg, size
 	/* CNAME cloaking and response addresses: checked on the list the answer goes out with. */
 	const struct fz_blmap *m = fz_bl_read_begin(w->reader);
 	struct fz_match_info mi;
-	const char *reason = NULL, *what = NULL;
+	int reason = -1;
+	const char *what = NULL;
 	char addr[INET6_ADDRSTRLEN];
+	if (r.overflow && r.n_chain >= FZ_DNS_MAX_CHAIN && D.cfg.cname_check) {
+		/* a chain too long to check all of: do not pass what we cannot vouch for */
+		fz_bl_read_end(w->reader);
+		fail_pending(w, p, "CNAME chain too long to check");
+		return;
+	}
 	if (D.cfg.cname_check)
-		for (size_t i = 0; i < r.n_chain && !reason; i++)
+		for (size_t i = 0; i < r.n_chain && reason < 0; i++)
 			if (fz_blmap_lookup(m, r.chain[i], strlen(r.chain[i]), &mi) ==
 			    FZ_VERDICT_BLOCK) {
-				reason = "cname";
+				reason = FZ_REASON_CNAME;
 				what = r.chain[i];
 			}
 	if (D.cfg.ip_check)
-		for (size_t i = 0; i < r.n_addrs && !reason; i++) {
+		for (size_t i = 0; i < r.n_addrs && reason < 0; i++) {
 			int fam = r.addrs[i].family == 6 ? AF_INET6 : AF_INET;
 			if (fz_blmap_lookup_ip(m, fam, r.addrs[i].addr, &mi) == FZ_VERDICT_BLOCK) {
-				reason = "response-ip";
+				reason = FZ_REASON_IP;
 				inet_ntop(fam, r.addrs[i].addr, addr, sizeof(addr));
 				what = addr;
 			}
 		}
-	if (reason) {
+	if (reason >= 0) {
 		for (size_t i = 0; i < p->n_waiters; i++) {
 			struct fz_dns_query q = p->q;
 			q.id = p->waiters[i].id;
 			q.flags = p->waiters[i].flags;
 			q.has_edns = p->waiters[i].has_edns;
-			answer_blocked(w, m, &q, &mi, &p->waiters[i], reason, what);
+			q.udp_size = p->waiters[i].udp_size;
+			answer_blocked(w, m, &q, &mi, &p->waiters[i], (enum fz_block_reason)reason,
+				       what);
 		}
 		fz_bl_read_end(w->reader);
 		pending_free(w, p);
@@ -875,6 +864,8 @@ static void handle_query(struct worker *w, const uint8_t *msg, size_t len, struc
 	wt->flags = q.flags;
 	wt->has_edns = q.has_edns;
 	wt->udp_size = q.udp_size;
+	wt->qcase_len = (uint8_t)q.qname_len;
+	memcpy(wt->qcase, msg + FZ_DNS_HEADER, q.qname_len);
 
 	/* Policy first: a list change applies to the next query, cached or not. */
 	const struct fz_blmap *m = fz_bl_read_begin(w->reader);
@@ -882,7 +873,7 @@ static void handle_query(struct worker *w, const uint8_t *msg, size_t len, struc
 	enum fz_verdict verdict =
 	    q.name_len ? fz_blmap_lookup(m, q.name, q.name_len, &mi) : FZ_VERDICT_NONE;
 	if (verdict == FZ_VERDICT_BLOCK) {
-		answer_blocked(w, m, &q, &mi, wt, "listed", q.name);
+		answer_blocked(w, m, &q, &mi, wt, FZ_REASON_LISTED, q.name);
 		fz_bl_read_end(w->reader);
 		return;
 	}
@@ -1136,6 +1127,9 @@ static int drop_privileges(const char *user, char *err, size_t errlen)
 		snprintf(err, errlen, "no such user '%s'", user);
 		return -ENOENT;
 	}
+	/* Empty the bounding set while we still may: nothing can be regained later. */
+	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
+		prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
 	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
 		snprintf(err, errlen, "cannot become user '%s': %s", user, strerror(errno));
 		return -EPERM;
