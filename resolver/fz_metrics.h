@@ -33,8 +33,8 @@ enum fz_metric {
 	FZ_M_COUNT,
 };
 
-#define FZ_METRICS_LAT_BUCKETS 12 /* 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000 ms; +Inf  \
-				   */
+/* Upper bounds 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000 ms; then +Inf. */
+#define FZ_METRICS_LAT_BUCKETS 12
 
 struct fz_metrics_shard {
 	uint64_t c[FZ_M_COUNT];
