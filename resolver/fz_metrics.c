@@ -253,6 +253,13 @@ static int wait_fd(struct fz_metrics_server *s, int fd, short events, int64_t de
 	}
 }
 
+static bool stopping(struct fz_metrics_server *s)
+{
+	struct pollfd p = {.fd = s->stopfd, .events = POLLIN};
+
+	return poll(&p, 1, 0) > 0;
+}
+
 /* The request head, up to the blank line (or REQUEST_MAX bytes). Length, or -1. */
 static ssize_t read_request(struct fz_metrics_server *s, int fd)
 {
@@ -262,8 +269,12 @@ static ssize_t read_request(struct fz_metrics_server *s, int fd)
 	while (len < REQUEST_MAX) {
 		ssize_t got;
 
-		if (wait_fd(s, fd, POLLIN, deadline) <= 0)
+		if (wait_fd(s, fd, POLLIN, deadline) <= 0) {
+			/* Out of time (or stopping): a whole request line is still answered. */
+			if (len > 0 && memchr(s->req, '\n', len) && !stopping(s))
+				break;
 			return -1;
+		}
 		got = recv(fd, s->req + len, REQUEST_MAX - len, 0);
 		if (got < 0) {
 			if (errno == EINTR || errno == EAGAIN)

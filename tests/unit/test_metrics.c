@@ -379,6 +379,12 @@ static void test_server(void)
 		CHECK(strncmp(buf, "HTTP/1.0 200 OK\r\n", 17) == 0);
 	}
 
+	/* A request line without the blank line after it is answered after the read timeout. */
+	t = now_s();
+	fetch(port, "GET /metrics HTTP/1.0\r\n", buf, sizeof(buf));
+	CHECK(strncmp(buf, "HTTP/1.0 200 OK\r\n", 17) == 0);
+	CHECK(now_s() - t < 3.0);
+
 	/* A client that says nothing is dropped after the read timeout; the next is served. */
 	silent = connect_to(port);
 	CHECK(silent >= 0);
