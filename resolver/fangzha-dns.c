@@ -1274,10 +1274,11 @@ int main(int argc, char **argv)
 		else if (strncmp(argv[i], "--config=", 9) == 0)
 			config = argv[i] + 9;
 	}
-	fz_dns_cfg_defaults(&D.cfg);
 	if (!config && access(DEFAULT_CONFIG, R_OK) == 0)
 		config = DEFAULT_CONFIG;
-	if (config && fz_dns_cfg_load(config, &D.cfg, err, sizeof(err)) < 0) {
+	if (!config) {
+		fz_dns_cfg_defaults(&D.cfg);
+	} else if (fz_dns_cfg_load(config, &D.cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "fangzha-dns: %s\n", err);
 		return 1;
 	}
@@ -1325,7 +1326,7 @@ int main(int argc, char **argv)
 			D.cfg.user = strdup(optarg);
 			break;
 		case O_METRICS:
-			if (fz_dns_endpoint_parse(optarg, 9153, &D.cfg.metrics) < 0) {
+			if (fz_dns_endpoint_parse(optarg, 0, &D.cfg.metrics) < 0) {
 				fprintf(stderr, "fangzha-dns: --metrics: '%s' is not ADDR@PORT\n",
 					optarg);
 				return 2;
@@ -1558,9 +1559,10 @@ int main(int argc, char **argv)
 			if (D.cache)
 				fz_cache_clear(D.cache);
 			struct fz_dns_cfg fresh;
-			fz_dns_cfg_defaults(&fresh);
+			memset(&fresh, 0, sizeof(fresh));
 			if (config && fz_dns_cfg_load(config, &fresh, err, sizeof(err)) < 0) {
 				logf_("SIGHUP: %s; keeping the running settings", err);
+				memset(&fresh, 0, sizeof(fresh));
 			} else if (config) {
 				/* policy settings apply live; sockets and threads need a restart */
 				memcpy(D.cfg.action, fresh.action, sizeof(D.cfg.action));
