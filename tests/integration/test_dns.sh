@@ -26,8 +26,10 @@
 #   - /metrics counts the blocks; the events file has one JSON line per
 #     blocked query; --user drops to nobody with no capabilities;
 #     READY=1 on NOTIFY_SOCKET; SIGTERM exits 0
-#   - settings from a config file ([dns], other sections skipped); a bad
-#     key or value is an error naming file:line
+#   - settings from a config file ([dns], other sections skipped), re-read
+#     on SIGHUP; a bad key or value is an error naming file:line
+#   - TCP: five pipelined queries on one connection; the cache counts TTLs
+#     down; the events file is reopened on SIGUSR1
 #   - the first upstream bound but silent: the second answers, and new
 #     names do not wait for the silent one again
 # Needs root (nsd, --user); exit 77 without root or a tool (nsd, kdig,
@@ -470,6 +472,30 @@ elif kind == "half-prefix": # one byte of the prefix, then nothing
     s.shutdown(socket.SHUT_WR)
 elif kind == "stall":       # a prefix and half a message, then waits
     s.sendall(b"\x00\x1d\x42\x42\x01\x00")
+elif kind == "pipeline":    # five queries in one write; five answers, any order
+    names = [(b"\x02ok", 1, 0), (b"\x03bad", 1, 3), (b"\x03www", 1, 0), (b"\x04good\x03bad", 1, 0), (b"\x02ok", 28, 0)]
+    out = b""
+    for i, (n, t, _) in enumerate(names):
+        m = struct.pack("!HHHHHH", 100 + i, 0x0100, 1, 0, 0, 0) + n + b"\x02fz\x04test\x00" + struct.pack("!HH", t, 1)
+        out += struct.pack("!H", len(m)) + m
+    s.sendall(out)
+    s.settimeout(3)
+    buf, got = b"", {}
+    try:
+        while len(got) < 5:
+            d = s.recv(65535)
+            if not d:
+                break
+            buf += d
+            while len(buf) >= 2 and len(buf) >= 2 + struct.unpack("!H", buf[:2])[0]:
+                l = struct.unpack("!H", buf[:2])[0]
+                m, buf = buf[2:2 + l], buf[2 + l:]
+                got[struct.unpack("!H", m[:2])[0]] = m[3] & 15
+    except socket.timeout:
+        pass
+    want = {100 + i: rc for i, (_, _, rc) in enumerate(names)}
+    print("answers (id: rcode) %s" % sorted(got.items()))
+    sys.exit(0 if got == want else 1)
 s.settimeout(1.5)
 r = b""
 try:
@@ -483,14 +509,16 @@ except (socket.timeout, ConnectionResetError):
 if len(r) >= 14 and (r[5] & 15) != 1:
     print("answered rcode %d" % (r[5] & 15))
     sys.exit(1)
-print("closed" if not r else "rcode %d" % (r[5] & 15) if len(r) >= 6 else "short %r" % r)
+print("no answer" if not r else "rcode %d" % (r[5] & 15) if len(r) >= 6 else "short %r" % r)
 EOF
 
 # ---------------------------------------------------------------- main instance
 scenario "start: NXDOMAIN policy, two threads, --user nobody, metrics, events"
 P=$(free_port)
 MP=$(free_port)
-EV=$T/events.jsonl
+mkdir -p "$T/ev"
+chown nobody "$T/ev" # after the drop, reopening for a rotation creates the file as nobody
+EV=$T/ev/events.jsonl
 start_dns main --listen "127.0.0.1@$P" --listen "[::1]@$P" \
 	--upstream "127.0.0.1@$NSD_PORT" --blocklist "$BL" --threads 2 --user nobody \
 	--metrics "127.0.0.1@$MP" --events "$EV" \
@@ -547,6 +575,25 @@ q "$P" notbad.fz.test A
 expect_status "a sibling that only ends like a listed name" NXDOMAIN
 if [ -n "$(ede)" ]; then
 	fail "notbad.fz.test is not listed, but the answer has EDE $(ede)"
+fi
+
+scenario "TCP: pipelined queries on one connection"
+if r=$("$PY" "$T/tcpraw.py" "$P" pipeline 2>&1); then
+	ok "five queries in one write: $r"
+else
+	fail "five pipelined queries: $r (want ids 100..104 with rcodes 0 3 0 0 0)"
+fi
+
+scenario "cache: TTLs counted down"
+q "$P" www.fz.test A
+ttl1=$(awk '/^;; ANSWER SECTION/ { s = 1; next } s && $4 == "A" { print $2; exit }' "$T/q")
+sleep 2.2
+q "$P" www.fz.test A
+ttl2=$(awk '/^;; ANSWER SECTION/ { s = 1; next } s && $4 == "A" { print $2; exit }' "$T/q")
+if [ -n "$ttl1" ] && [ -n "$ttl2" ] && [ $((ttl1 - ttl2)) -ge 1 ] && [ $((ttl1 - ttl2)) -le 4 ]; then
+	ok "www.fz.test TTL $ttl1 then $ttl2 2.2 s later"
+else
+	fail "www.fz.test TTL '$ttl1' then '$ttl2' 2.2 s later (want 2 +- 1 less)"
 fi
 
 scenario "CNAME cloaking and response IPs"
@@ -668,6 +715,19 @@ EOF
 else
 	fail "events file: $(tail -n 1 "$T/ev.check")"
 	tail -n 5 "$EV" | show
+fi
+
+scenario "events: the file is reopened on SIGUSR1 (rotation)"
+mv "$EV" "$EV.1"
+kill -USR1 "$MAIN_PID"
+sleep 0.3
+q "$P" rotated.bad.fz.test A +retry=0
+sleep 0.3
+if grep -q '"rotated.bad.fz.test' "$EV" 2>/dev/null && ! grep -q '"rotated.bad.fz.test' "$EV.1"; then
+	ok "after SIGUSR1 the next event is in a new $(basename "$EV")"
+else
+	fail "after mv + SIGUSR1: new file $(wc -l <"$EV" 2>/dev/null || echo missing) lines, rotated.bad.fz.test in the old one: $(grep -c rotated "$EV.1")"
+	show "$T/main.err"
 fi
 
 scenario "metrics"
@@ -828,6 +888,16 @@ NOTIFY_SOCKET=$T/notify.sock start_dns sinkhole --config "$T/sink.conf" &&
 		expect_answer "sinkhole mode, a plain name" A 192.0.2.1
 		q "$P2" good.bad.fz.test A
 		expect_answer "sinkhole mode, the allowlisted child" A 192.0.2.68
+		sed -i 's/^sinkhole = .*/sinkhole = 192.0.2.98, 2001:db8::98/' "$T/sink.conf"
+		kill -HUP "$SINK_PID"
+		got=
+		for _ in $(seq 20); do
+			sleep 0.1
+			q "$P2" bad.fz.test A
+			got=$(answers A)
+			[ "$got" = 192.0.2.98 ] && break
+		done
+		expect_answer "after a new sinkhole address in the config and SIGHUP" A 192.0.2.98
 		stop_dns sinkhole "$SINK_PID"
 	}
 
