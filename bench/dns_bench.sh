@@ -20,7 +20,9 @@
 # query file:
 #   ready     seconds from exec to the first answer (a kdig poll every 20 ms)
 #   us/q      resolver CPU time (utime+stime from /proc/PID/stat) per
-#             completed query during a full-speed dnsperf run; QPS of that run
+#             completed query during a full-speed dnsperf run; QPS of that run;
+#             the resolver's share of CPU 0 then, and what other processes
+#             took of CPU 0 (from /proc/stat: noise on a shared machine)
 #   us/q@R    the same at the fixed rate R, with p50 / p99 latency (dnsperf -v)
 #   RSS       VmRSS after the load
 #   reload    seconds from publishing a list with one more name (already
@@ -262,6 +264,11 @@ rss_mib()
 	awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$RPID/status" 2>/dev/null
 }
 HZ=$(getconf CLK_TCK)
+# cpu0_busy: busy and total ticks of CPU 0 so far (/proc/stat).
+cpu0_busy()
+{
+	awk '$1 == "cpu0" { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat
+}
 # pct FRACTION FILE: that percentile of the sorted numbers in FILE.
 pct()
 {
@@ -335,15 +342,21 @@ RESULTS=$T/results
 # measure NAME RELOAD-FUNCTION: everything after start; appends a row.
 measure()
 {
-	local name=$1 reload=$2 c0 c1 qps done_q usq lat_usq p50 p99 rss t live lost q rd
+	local name=$1 reload=$2 c0 c1 b0 b1 t0 t1 own other qps done_q usq lat_usq p50 p99 rss t live lost q rd
 	note "$name: ready in $READY s, warming up"
 	perf "$T/$name.warm" -d "$T/queries.txt" -n 1 -q 200 -t 5
 	perf "$T/$name.warm2" -d "$T/queries.txt" -n 1 -q 200 -t 5
 	sleep 0.5
 	note "$name: full speed for $SECS s"
 	c0=$(cpu_ticks)
+	read -r b0 t0 <<<"$(cpu0_busy)"
 	perf "$T/$name.full" -d "$T/queries.txt" -l "$SECS" -q 500 -c 4 -t 2
 	c1=$(cpu_ticks)
+	read -r b1 t1 <<<"$(cpu0_busy)"
+	# the resolver's share of CPU 0, and what everything else took of it
+	own=$(awk -v a="$c0" -v b="$c1" -v t="$((t1 - t0))" 'BEGIN { if (t > 0) printf "%.0f", (b - a) * 100 / t }')
+	other=$(awk -v a="$c0" -v b="$c1" -v bb="$((b1 - b0))" -v t="$((t1 - t0))" \
+		'BEGIN { if (t > 0) { o = (bb - (b - a)) * 100 / t; printf "%.0f", o < 0 ? 0 : o } }')
 	qps=$(field "$T/$name.full" "Queries per second")
 	done_q=$(field "$T/$name.full" "Queries completed")
 	usq=$(awk -v a="$c0" -v b="$c1" -v n="$done_q" -v hz="$HZ" \
@@ -386,8 +399,8 @@ measure()
 	wait "$perf_pid"
 	lost=$(field "$T/$name.reload" "Queries lost")
 	[ -n "$live" ] || live="stale>20"
-	printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$name" "$usq" "$qps" "$lat_usq" \
-		"$p50" "$p99" "$rss" "$READY" "$live" "$lost" "$rd" >>"$RESULTS"
+	printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$name" "$usq" "$qps" "$lat_usq" \
+		"$p50" "$p99" "$rss" "$READY" "$live" "$lost" "$rd" "$own" "$other" >>"$RESULTS"
 	note "$name: done"
 }
 
@@ -560,13 +573,17 @@ echo "fangzha-dns and peers, $NAMES listed names, resolver on CPU 0 (1 thread), 
 [ -n "$FZDNS" ] && echo "fangzha compile of the list: ${FZ_COMPILE:-?} s"
 echo "queries: 90% allowed (cached), 10% listed (a third of them a child); latency at $RATE qps"
 echo
-fmt='%-9s %8s %9s %9s %8s %8s %8s %8s %10s %7s\n'
+fmt='%-9s %6s %8s %7s %7s %9s %7s %7s %8s %8s %9s %6s\n'
 # shellcheck disable=SC2059
-printf "$fmt" resolver "us/q" QPS "us/q@$RATE" "p50 us" "p99 us" "RSS MiB" "ready s" "reload s" lost
-while IFS='|' read -r n u qps lu p50 p99 rss ready live lost _; do
+printf "$fmt" resolver "us/q" QPS "cpu0 %" "other%" "us/q@$RATE" "p50 us" "p99 us" "RSS MiB" "ready s" "reload s" lost
+while IFS='|' read -r n u qps lu p50 p99 rss ready live lost _ own other; do
 	# shellcheck disable=SC2059
-	printf "$fmt" "$n" "$u" "$(printf '%.0f' "${qps:-0}")" "$lu" "$p50" "$p99" "$rss" "$ready" "$live" "$lost"
+	printf "$fmt" "$n" "$u" "$(printf '%.0f' "${qps:-0}")" "$own" "$other" "$lu" "$p50" "$p99" "$rss" "$ready" "$live" "$lost"
 done <"$RESULTS"
+echo
+echo "cpu0 %: the resolver's share of CPU 0 during the full-speed run; other%: what other"
+echo "processes took of CPU 0 meanwhile (on a shared machine QPS and latency suffer from it;"
+echo "CPU time per query much less)"
 ub=$(awk -F'|' '$1 == "unbound" { print $2 }' "$RESULTS")
 fz=$(awk -F'|' '$1 == "fangzha" { print $2 }' "$RESULTS")
 echo
