@@ -818,7 +818,7 @@ lost=$(sed -n 's/^ *Queries lost: *\([0-9]*\).*/\1/p' "$T/perf.out")
 sent=$(sed -n 's/^ *Queries sent: *\([0-9]*\).*/\1/p' "$T/perf.out")
 codes=$(sed -n 's/^ *Response codes: *//p' "$T/perf.out")
 if [ "$prc" = 0 ] && [ "$lost" = 0 ] && [ "${sent:-0}" -gt 5000 ]; then
-	ok "dnsperf across the reload: $sent sent, 0 lost ($codes)"
+	ok "dnsperf across the reload: $sent sent, 0 lost ($codes; latency $(sed -n 's/^ *Average Latency (s): *//p' "$T/perf.out"))"
 else
 	fail "dnsperf across the reload: exit $prc, sent '$sent', lost '$lost'"
 	show "$T/perf.out"
