@@ -372,6 +372,7 @@ measure()
 	p50=$(pct 0.50 "$T/$name.lat")
 	p99=$(pct 0.99 "$T/$name.lat")
 	rss=$(rss_mib)
+	note "$name: $(awk '/^(VmRSS|RssAnon|RssFile|RssShmem):/ { printf "%s %.0f MiB  ", $1, $2 / 1024 }' "/proc/$RPID/status")"
 	# codes seen under load, for the log (a resolver that SERVFAILs is fast at nothing)
 	note "$name: $(sed -n 's/^ *Response codes: *//p' "$T/$name.full")"
 
