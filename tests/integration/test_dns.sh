@@ -32,6 +32,8 @@
 #     down; the events file is reopened on SIGUSR1
 #   - the first upstream bound but silent: the second answers, and new
 #     names do not wait for the silent one again
+#   - replies with a wrong ID, question or source address are ignored
+#   - the DO bit passes through; no OPT in answers to queries without EDNS
 # Needs root (nsd, --user); exit 77 without root or a tool (nsd, kdig,
 # dnsperf, python3). FZ_KEEP=1 keeps the temporary directory.
 set -u
@@ -608,6 +610,16 @@ if [ -n "$(ede)" ]; then
 fi
 q "$P" ok.fz.test A +noedns
 expect_answer "ok.fz.test without EDNS" A 192.0.2.1
+if grep -q '^;; EDNS PSEUDOSECTION' "$T/q"; then
+	fail "an answer to a query without EDNS carries an OPT record"
+fi
+q "$P" ok.fz.test A +dnssec
+if grep -q '^;; Version: 0; flags: do;' "$T/q"; then
+	ok "the DO bit comes back"
+else
+	fail "a query with DO=1: the answer's OPT has no DO"
+	show "$T/q"
+fi
 
 scenario "listed names: NXDOMAIN with EDE 15"
 blocked "listed name" "$P" bad.fz.test A "fraud: listed by test-fraud"
@@ -1049,6 +1061,50 @@ start_dns silent --listen "127.0.0.1@$P5" --upstream "127.0.0.1@$SILENT" \
 		stop_dns silent "$SIL_PID"
 	}
 kill -TERM "$SILENT_PID" 2>/dev/null
+
+scenario "forged upstream replies (wrong ID, wrong question, wrong source) are ignored"
+free_port FORGER
+"$PY" - "$FORGER" >"$T/forger.out" 2>&1 <<'EOF' &
+import socket, struct, sys, time
+port = int(sys.argv[1])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", port))
+o = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+o.bind(("127.0.0.2", 0))
+print("listening", flush=True)
+def reply(qid, question, ip):
+    hdr = qid + struct.pack("!HHHHH", 0x8180, 1, 1, 0, 0)
+    rr = b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 60, 4) + socket.inet_aton(ip)
+    return hdr + question + rr
+while True:
+    q, a = s.recvfrom(4096)
+    i = 12
+    while q[i]:
+        i += q[i] + 1
+    question, qid = q[12:i + 5], q[:2]
+    print("query from %s:%d id %s" % (a[0], a[1], qid.hex()), flush=True)
+    s.sendto(reply(struct.pack("!H", struct.unpack("!H", qid)[0] ^ 0x5555), question, "6.6.6.1"), a)
+    s.sendto(reply(qid, b"\x05other\x02fz\x04test\x00\x00\x01\x00\x01", "6.6.6.2"), a)
+    o.sendto(reply(qid, question, "6.6.6.3"), a)
+    time.sleep(0.1)
+    s.sendto(reply(qid, question, "192.0.2.77"), a)
+EOF
+FORGER_PID=$!
+PIDS="$PIDS $FORGER_PID"
+for _ in $(seq 50); do
+	grep -q listening "$T/forger.out" 2>/dev/null && break
+	sleep 0.05
+done
+free_port P6
+start_dns forged --listen "127.0.0.1@$P6" --upstream "127.0.0.1@$FORGER" \
+	--blocklist "$BL" --threads 1 &&
+	{
+		q "$P6" spoof.fz.test A
+		expect_answer "only the genuine reply is taken" A 192.0.2.77
+		grep -q '^query from' "$T/forger.out" || fail "the forger never got a query"
+		stop_dns forged "$DNS_PID"
+	}
+kill -TERM "$FORGER_PID" 2>/dev/null
 
 scenario "both upstreams down: SERVFAIL with EDE; then one comes back"
 free_port P4
