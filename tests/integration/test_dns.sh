@@ -653,10 +653,10 @@ ttl1=$(awk '/^;; ANSWER SECTION/ { s = 1; next } s && $4 == "A" { print $2; exit
 sleep 2.2
 q "$P" www.fz.test A
 ttl2=$(awk '/^;; ANSWER SECTION/ { s = 1; next } s && $4 == "A" { print $2; exit }' "$T/q")
-if [ -n "$ttl1" ] && [ -n "$ttl2" ] && [ $((ttl1 - ttl2)) -ge 1 ] && [ $((ttl1 - ttl2)) -le 4 ]; then
+if [ -n "$ttl1" ] && [ -n "$ttl2" ] && [ $((ttl1 - ttl2)) -ge 1 ] && [ $((ttl1 - ttl2)) -le 5 ]; then
 	ok "www.fz.test TTL $ttl1 then $ttl2 2.2 s later"
 else
-	fail "www.fz.test TTL '$ttl1' then '$ttl2' 2.2 s later (want 2 +- 1 less)"
+	fail "www.fz.test TTL '$ttl1' then '$ttl2' 2.2 s later (want about 2 less)"
 fi
 
 scenario "CNAME cloaking and response IPs"
@@ -1039,7 +1039,8 @@ start_dns silent --listen "127.0.0.1@$P5" --upstream "127.0.0.1@$SILENT" \
 		kdig @127.0.0.1 -p "$P5" +edns +timeout=8 +retry=0 ok.fz.test A >"$T/q" 2>&1
 		expect_answer "the first answer (after $(since "$t") s)" A 192.0.2.1
 		# Health tracking: a few timeouts may be paid, then the silent
-		# upstream is avoided (the last three new names are answered at once).
+		# upstream is avoided (the last three new names are answered well
+		# within the 1.5 s upstream timeout).
 		fast=0
 		times=
 		for i in 1 2 3 4 5 6; do
@@ -1048,7 +1049,7 @@ start_dns silent --listen "127.0.0.1@$P5" --upstream "127.0.0.1@$SILENT" \
 			d=$(since "$t")
 			times="$times $d"
 			if [ "$i" -gt 3 ] && [ "$(qstatus)" = NXDOMAIN ] &&
-				awk -v d="$d" 'BEGIN { exit !(d < 0.5) }'; then
+				awk -v d="$d" 'BEGIN { exit !(d < 1.0) }'; then
 				fast=$((fast + 1))
 			fi
 		done
