@@ -396,6 +396,33 @@ void fz_blmap_free(struct fz_blmap *m)
 	free(m);
 }
 
+/*
+ * After validation every page of the file is mapped (the checksums read
+ * them all). Keep only what every lookup touches, the name key slots,
+ * mapped; the rest (rule texts, feeds, URL and address rules a daemon may
+ * never need) comes back page by page on first use from the page cache.
+ * MADV_RANDOM stops the kernel mapping neighbours of each such page, so a
+ * daemon's resident size follows what it really uses.
+ */
+static void trim_resident(struct fz_blmap *m)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	if (pg <= 0 || !m->mapping)
+		return;
+	madvise(m->mapping, m->size, MADV_RANDOM);
+	madvise(m->mapping, m->size, MADV_DONTNEED);
+	/* Fault the key slots back in now, off the query path. */
+	volatile uint8_t sink = 0;
+	const uint8_t *k = (const uint8_t *)m->keys;
+	size_t klen = m->n_slots * sizeof(uint64_t);
+	for (size_t off = 0; k && off < klen; off += (size_t)pg)
+		sink ^= k[off];
+	if (k && klen)
+		sink ^= k[klen - 1];
+	sink ^= m->base[0];
+	(void)sink;
+}
+
 static int map_file(const char *path, struct fz_blmap **ret, char *errbuf, size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -442,6 +469,7 @@ static int map_file(const char *path, struct fz_blmap **ret, char *errbuf, size_
 		fz_blmap_free(m);
 		return rc;
 	}
+	trim_resident(m);
 	*ret = m;
 	return 0;
 }
