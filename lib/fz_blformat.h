@@ -82,7 +82,9 @@ struct fz_bl_header {
 struct fz_bl_meta {
 	uint32_t rule_off;    /* STRINGS offset of the rule text */
 	uint32_t feedset_off; /* FEEDSETS index (in u16 units) of the run */
-	uint32_t local_idx;   /* first LOCAL record */
+	uint32_t local_idx;   /* low 24 bits: first LOCAL record; high 8 bits: length of the
+				 rule text (255: longer, or unknown: read it to its NUL), so a
+				 lookup need not touch the strings to report the rule */
 	uint8_t local_n;      /* LOCAL records */
 	uint8_t policy;	      /* enum fz_policy */
 	uint8_t category;     /* enum fz_category */
@@ -125,7 +127,8 @@ _Static_assert(sizeof(struct fz_bl_ip4) == 20, "ip4 is 20 bytes");
 _Static_assert(sizeof(struct fz_bl_ip6) == 48, "ip6 is 48 bytes");
 _Static_assert(sizeof(struct fz_bl_feed) == 24, "feed is 24 bytes");
 
-#define FZ_BL_LOCAL_RECORD 17
+#define FZ_BL_LOCAL_RECORD   17
+#define FZ_BL_LOCAL_IDX_MASK 0xffffffu
 
 /*
  * The two buckets of a fingerprint, by multiply-shift range reduction of

@@ -690,7 +690,13 @@ static const char *string_at(const struct fz_blmap *m, uint32_t off, size_t *len
 static void fill_meta(const struct fz_blmap *m, const struct fz_bl_meta *mt,
 		      struct fz_match_info *info)
 {
-	info->rule = string_at(m, mt->rule_off, &info->rule_len);
+	size_t rl = mt->local_idx >> 24;
+	if (rl && rl < 255 && mt->rule_off < m->strings_len && rl < m->strings_len - mt->rule_off) {
+		info->rule = m->strings + mt->rule_off; /* not read here: RSS stays small */
+		info->rule_len = rl;
+	} else {
+		info->rule = string_at(m, mt->rule_off, &info->rule_len);
+	}
 	info->category =
 	    mt->category < FZ_CAT_COUNT ? (enum fz_category)mt->category : FZ_CAT_CUSTOM;
 	info->policy =
@@ -698,10 +704,10 @@ static void fill_meta(const struct fz_blmap *m, const struct fz_bl_meta *mt,
 	fill_feeds(m, mt->feedset_off, info);
 	info->n_local = 0;
 	info->local = NULL;
-	if (mt->local_n && mt->local_idx <= m->n_local &&
-	    mt->local_n <= m->n_local - mt->local_idx) {
+	uint32_t li = mt->local_idx & FZ_BL_LOCAL_IDX_MASK;
+	if (mt->local_n && li <= m->n_local && mt->local_n <= m->n_local - li) {
 		info->n_local = mt->local_n;
-		info->local = m->local + (size_t)mt->local_idx * FZ_BL_LOCAL_RECORD;
+		info->local = m->local + (size_t)li * FZ_BL_LOCAL_RECORD;
 	}
 }
 

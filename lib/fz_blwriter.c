@@ -337,6 +337,7 @@ struct kent {
 	uint32_t primary;     /* index into names of the deciding rule */
 	uint32_t feedset_off; /* FEEDSETS offset of the feeds that list it */
 	uint32_t rule_off;    /* STRINGS offset of the rule text, once kept */
+	uint16_t rule_len;
 	uint8_t policy;
 	uint8_t category;
 	uint8_t has_local;
@@ -807,6 +808,7 @@ static int prune_names(struct build *b, struct kent *keys, size_t n, size_t *ret
 				bool sub = key_is_subtree(k->key);
 				rc = strings_put(b, sub ? "*." : "", sub ? 2 : 0, name, r->name_len,
 						 &k->rule_off);
+				k->rule_len = (uint16_t)((sub ? 2 : 0) + r->name_len);
 				if (rc < 0)
 					break;
 				k->state = KENT_KEPT;
@@ -914,8 +916,16 @@ static void build_free(struct build *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/* The rule text's length in the high byte of fz_bl_meta.local_idx (255: read it). */
+static uint32_t rule_len_bits(size_t len)
+{
+	return (uint32_t)(len < 255 ? len : 255) << 24;
+}
+
 static int local_put(struct build *b, const struct fz_local_addr *a, size_t n, uint32_t *ret)
 {
+	if (b->local_n + n > FZ_BL_LOCAL_IDX_MASK)
+		return -E2BIG;
 	if (b->local_n + n > b->local_cap) {
 		size_t cap = b->local_cap ? b->local_cap * 2 : 64;
 		while (cap < b->local_n + n)
@@ -1122,6 +1132,7 @@ static int build_urls(struct build *b, uint64_t **ret_keys, struct fz_bl_meta **
 				      w->arena + f->path_off, f->path_len, &m->rule_off)) < 0)
 			goto fail;
 		m->category = w->feeds.v[f->feed].category;
+		m->local_idx = rule_len_bits((size_t)f->host_len + f->path_len);
 		keys[nk++] = hx[i].h;
 		i = j;
 	}
@@ -1300,6 +1311,7 @@ static int try_build(struct fz_blwriter *w, const uint8_t seed[16], uint64_t gen
 			m->local_n = r->local_n;
 		}
 		m->rule_off = k->rule_off;
+		m->local_idx |= rule_len_bits(k->rule_len);
 		m->feedset_off = k->feedset_off;
 		m->policy = k->policy;
 		m->category = k->category;
