@@ -536,8 +536,13 @@ static void mark_upstream(unsigned u, bool ok)
 		return;
 	}
 	unsigned f = atomic_fetch_add_explicit(&D.up_fail[u], 1, memory_order_relaxed) + 1;
-	if (f >= 3) /* down for a while; a later attempt probes it again */
-		atomic_store_explicit(&D.up_down_until[u], now_ms() + 5000, memory_order_relaxed);
+	if (f >= 3) {
+		/* Down for a while, longer each time it fails again (5 s .. 80 s); a
+		 * query after that probes it, and one answer brings it back. */
+		unsigned shift = f - 3 < 4 ? f - 3 : 4;
+		atomic_store_explicit(&D.up_down_until[u], now_ms() + (5000ull << shift),
+				      memory_order_relaxed);
+	}
 }
 
 static int upstream_send(struct worker *w, struct pending *p);
