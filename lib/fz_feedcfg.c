@@ -19,7 +19,6 @@
 #include "fz_feedcfg.h"
 #include "fz_ini.h"
 
-#define CFG_FILE_MAX	      (1u << 20)
 #define FEED_INTERVAL_MIN     60
 #define FEED_INTERVAL_MAX     (366ull * 86400)
 #define FEED_MAX_SIZE_MAX     (4ull << 30)
@@ -739,56 +738,10 @@ int fz_feeds_cfg_parse(const uint8_t *data, size_t len, const char *file, struct
 int fz_feeds_cfg_load(const char *path, struct fz_feeds_cfg *cfg, char *err, size_t errlen)
 {
 	uint8_t *buf;
-	size_t n = 0;
-	struct stat sb;
-	int fd, r;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		say(err, errlen, "%s: %s", path, strerror(-r));
+	size_t n;
+	int r = fz_ini_read_file(path, &buf, &n, err, errlen);
+	if (r < 0)
 		return r;
-	}
-	if (fstat(fd, &sb) < 0) {
-		r = -errno;
-		say(err, errlen, "%s: %s", path, strerror(-r));
-		close(fd);
-		return r;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		say(err, errlen, "%s: not a regular file", path);
-		close(fd);
-		return -EINVAL;
-	}
-	/* One byte more than allowed, to see a file that grew past the limit. */
-	buf = malloc(CFG_FILE_MAX + 1);
-	if (!buf) {
-		say(err, errlen, "%s: out of memory", path);
-		close(fd);
-		return -ENOMEM;
-	}
-	while (n <= CFG_FILE_MAX) {
-		ssize_t got = read(fd, buf + n, CFG_FILE_MAX + 1 - n);
-
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			say(err, errlen, "%s: %s", path, strerror(-r));
-			free(buf);
-			close(fd);
-			return r;
-		}
-		if (got == 0)
-			break;
-		n += (size_t)got;
-	}
-	close(fd);
-	if (n > CFG_FILE_MAX) {
-		say(err, errlen, "%s: larger than 1 MiB", path);
-		free(buf);
-		return -EFBIG;
-	}
 	r = fz_feeds_cfg_parse(buf, n, path, cfg, err, errlen);
 	free(buf);
 	return r;

@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "fz_ini.h"
 
 struct ini_state {
@@ -490,5 +493,63 @@ int fz_ini_size(const char *value, uint64_t *ret_bytes, char *err, size_t errlen
 		return -EINVAL;
 	}
 	*ret_bytes = v;
+	return 0;
+}
+
+int fz_ini_read_file(const char *path, uint8_t **ret, size_t *ret_len, char *err, size_t errlen)
+{
+	uint8_t *buf;
+	size_t n = 0;
+	struct stat sb;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		say(err, errlen, "%s: %s", path, strerror(-r));
+		return r;
+	}
+	if (fstat(fd, &sb) < 0) {
+		r = -errno;
+		say(err, errlen, "%s: %s", path, strerror(-r));
+		close(fd);
+		return r;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		say(err, errlen, "%s: not a regular file", path);
+		close(fd);
+		return -EINVAL;
+	}
+	/* One byte more than allowed, to see a file that grew past the limit. */
+	buf = malloc(FZ_INI_FILE_MAX + 1);
+	if (!buf) {
+		say(err, errlen, "%s: out of memory", path);
+		close(fd);
+		return -ENOMEM;
+	}
+	while (n <= FZ_INI_FILE_MAX) {
+		ssize_t got = read(fd, buf + n, FZ_INI_FILE_MAX + 1 - n);
+
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			say(err, errlen, "%s: %s", path, strerror(-r));
+			free(buf);
+			close(fd);
+			return r;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	close(fd);
+	if (n > FZ_INI_FILE_MAX) {
+		say(err, errlen, "%s: larger than 1 MiB", path);
+		free(buf);
+		return -EFBIG;
+	}
+	*ret = buf;
+	*ret_len = n;
 	return 0;
 }

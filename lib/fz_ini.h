@@ -43,6 +43,15 @@ typedef int (*fz_ini_fn)(const struct fz_ini_item *item, void *userdata, char *e
 int fz_ini_parse(const uint8_t *data, size_t len, const char *file, fz_ini_fn fn, void *userdata,
 		 char *err, size_t errlen);
 
+#define FZ_INI_FILE_MAX (1u << 20)
+
+/*
+ * Read a config file whole (a regular file of at most FZ_INI_FILE_MAX
+ * bytes) into a new buffer (free()). 0, or a negative errno with `err`
+ * naming the file and what was wrong.
+ */
+int fz_ini_read_file(const char *path, uint8_t **ret, size_t *ret_len, char *err, size_t errlen);
+
 /* Value helpers for schemas: 0 or -EINVAL (err set to a sentence without location). */
 int fz_ini_bool(const char *value, int *ret, char *err, size_t errlen);
 int fz_ini_uint(const char *value, uint64_t min, uint64_t max, uint64_t *ret, char *err,
