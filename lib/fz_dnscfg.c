@@ -139,14 +139,6 @@ static void say(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int lookup(const char *const *names, size_t n, const char *key)
-{
-	for (size_t i = 0; i < n; i++)
-		if (names[i] && strcmp(names[i], key) == 0)
-			return (int)i;
-	return -1;
-}
-
 /* --- values ---------------------------------------------------------------- */
 
 /* Digits only, 1..65535; -1 otherwise. */
@@ -417,47 +409,11 @@ static int add_sinkhole(struct cfg_state *st, const char *key, const char *item,
 	return 0;
 }
 
-static int set_str(char **dst, const char *key, const char *v, char *err, size_t errlen)
-{
-	char *copy;
-
-	if (*v == '\0') {
-		say(err, errlen, "%s is empty", key);
-		return -EINVAL;
-	}
-	copy = strdup(v);
-	if (!copy) {
-		say(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	free(*dst);
-	*dst = copy;
-	return 0;
-}
-
-/* fz_ini's value helpers, with the key named in front of the message. */
-static int keyed(int r, const char *key, char *err, size_t errlen)
-{
-	char tmp[256];
-
-	if (r >= 0)
-		return r;
-	snprintf(tmp, sizeof(tmp), "%s", err && errlen ? err : "");
-	say(err, errlen, "%s: %s", key, tmp);
-	return r;
-}
-
-static int get_uint(const char *key, const char *v, uint64_t min, uint64_t max, uint64_t *ret,
-		    char *err, size_t errlen)
-{
-	return keyed(fz_ini_uint(v, min, max, ret, err, errlen), key, err, errlen);
-}
-
 static int get_u32(const char *key, const char *v, uint32_t min, uint32_t max, uint32_t *ret,
 		   char *err, size_t errlen)
 {
 	uint64_t x;
-	int r = get_uint(key, v, min, max, &x, err, errlen);
+	int r = fz_ini_key_uint(key, v, min, max, &x, err, errlen);
 
 	if (r == 0)
 		*ret = (uint32_t)x;
@@ -466,7 +422,7 @@ static int get_u32(const char *key, const char *v, uint32_t min, uint32_t max, u
 
 static int get_bool(const char *key, const char *v, bool *ret, char *err, size_t errlen)
 {
-	int b, r = keyed(fz_ini_bool(v, &b, err, errlen), key, err, errlen);
+	int b, r = fz_ini_keyed(fz_ini_bool(v, &b, err, errlen), key, err, errlen);
 
 	if (r == 0)
 		*ret = b != 0;
@@ -478,7 +434,7 @@ static int get_seconds(const char *key, const char *v, uint32_t min, uint32_t ma
 		       char *err, size_t errlen)
 {
 	uint64_t d;
-	int r = keyed(fz_ini_duration(v, &d, err, errlen), key, err, errlen);
+	int r = fz_ini_keyed(fz_ini_duration(v, &d, err, errlen), key, err, errlen);
 
 	if (r < 0)
 		return r;
@@ -564,8 +520,8 @@ static int on_section(struct cfg_state *st, const struct fz_ini_item *it, char *
 		st->sec = SEC_DNS;
 		return 0;
 	}
-	if (lookup(other_sections, sizeof(other_sections) / sizeof(other_sections[0]),
-		   it->section) >= 0) {
+	if (fz_ini_lookup(other_sections, sizeof(other_sections) / sizeof(other_sections[0]),
+			  it->section) >= 0) {
 		st->sec = SEC_OTHER;
 		return 0;
 	}
@@ -598,9 +554,9 @@ static int on_key(struct cfg_state *st, int k, const char *v, char *err, size_t 
 		cfg->n_upstream = 0;
 		return each_item(st, key, v, add_upstream, err, errlen);
 	case K_BLOCKLIST:
-		return set_str(&cfg->blocklist, key, v, err, errlen);
+		return fz_ini_set_str(&cfg->blocklist, key, v, err, errlen);
 	case K_THREADS:
-		r = get_uint(key, v, 0, THREADS_MAX, &x, err, errlen);
+		r = fz_ini_key_uint(key, v, 0, THREADS_MAX, &x, err, errlen);
 		if (r == 0)
 			cfg->threads = (unsigned)x;
 		return r;
@@ -609,7 +565,7 @@ static int on_key(struct cfg_state *st, int k, const char *v, char *err, size_t 
 			say(err, errlen, "user: '%.64s' is not a user name", v);
 			return -EINVAL;
 		}
-		return set_str(&cfg->user, key, v, err, errlen);
+		return fz_ini_set_str(&cfg->user, key, v, err, errlen);
 	case K_ALLOW_NETS:
 		return each_item(st, key, v, add_net, err, errlen);
 	case K_REFUSE:
@@ -635,12 +591,12 @@ static int on_key(struct cfg_state *st, int k, const char *v, char *err, size_t 
 		return get_ms(key, v, TIMEOUT_MIN_MS, TIMEOUT_MAX_MS, &cfg->upstream_timeout_ms,
 			      err, errlen);
 	case K_UPSTREAM_ATTEMPTS:
-		r = get_uint(key, v, 1, ATTEMPTS_MAX, &x, err, errlen);
+		r = fz_ini_key_uint(key, v, 1, ATTEMPTS_MAX, &x, err, errlen);
 		if (r == 0)
 			cfg->upstream_attempts = (unsigned)x;
 		return r;
 	case K_CACHE_SIZE:
-		r = keyed(fz_ini_size(v, &x, err, errlen), key, err, errlen);
+		r = fz_ini_keyed(fz_ini_size(v, &x, err, errlen), key, err, errlen);
 		if (r < 0)
 			return r;
 		if (x > CACHE_SIZE_MAX) {
@@ -656,7 +612,7 @@ static int on_key(struct cfg_state *st, int k, const char *v, char *err, size_t 
 	case K_CACHE_MAX_NEGATIVE_TTL:
 		return get_seconds(key, v, 0, TTL_MAX, &cfg->cache_max_negative_ttl, err, errlen);
 	case K_TCP_MAX_CLIENTS:
-		r = get_uint(key, v, 1, TCP_CLIENTS_MAX, &x, err, errlen);
+		r = fz_ini_key_uint(key, v, 1, TCP_CLIENTS_MAX, &x, err, errlen);
 		if (r == 0)
 			cfg->tcp_max_clients = (unsigned)x;
 		return r;
@@ -664,7 +620,7 @@ static int on_key(struct cfg_state *st, int k, const char *v, char *err, size_t 
 		return get_ms(key, v, IDLE_MIN_MS, IDLE_MAX_MS, &cfg->tcp_idle_timeout_ms, err,
 			      errlen);
 	case K_EVENTS:
-		return set_str(&cfg->events, key, v, err, errlen);
+		return fz_ini_set_str(&cfg->events, key, v, err, errlen);
 	case K_METRICS:
 		if (fz_dns_endpoint_parse(v, 0, &cfg->metrics) < 0) {
 			say(err, errlen,
@@ -690,7 +646,7 @@ static int on_item(const struct fz_ini_item *it, void *userdata, char *err, size
 		return on_section(st, it, err, errlen);
 	if (st->sec != SEC_DNS)
 		return 0;
-	k = lookup(dns_keys, K_COUNT, it->key);
+	k = fz_ini_lookup(dns_keys, K_COUNT, it->key);
 	if (k < 0) {
 		say(err, errlen, "unknown key '%.64s' in [dns]", it->key);
 		return -EINVAL;

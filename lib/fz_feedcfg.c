@@ -101,14 +101,6 @@ static void say(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int lookup(const char *const *names, size_t n, const char *key)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(names[i], key) == 0)
-			return (int)i;
-	return -1;
-}
-
 /* --- values ---------------------------------------------------------------- */
 
 static bool valid_feed_name(const char *s)
@@ -285,47 +277,11 @@ static int check_url(const char *key, const char *v, unsigned allowed, char **re
 	return 0;
 }
 
-static int set_str(char **dst, const char *key, const char *v, char *err, size_t errlen)
-{
-	char *copy;
-
-	if (*v == '\0') {
-		say(err, errlen, "%s is empty", key);
-		return -EINVAL;
-	}
-	copy = strdup(v);
-	if (!copy) {
-		say(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	free(*dst);
-	*dst = copy;
-	return 0;
-}
-
-/* fz_ini's value helpers, with the key named in front of the message. */
-static int keyed(int r, const char *key, char *err, size_t errlen)
-{
-	char tmp[256];
-
-	if (r >= 0)
-		return r;
-	snprintf(tmp, sizeof(tmp), "%s", err && errlen ? err : "");
-	say(err, errlen, "%s: %s", key, tmp);
-	return r;
-}
-
-static int get_uint(const char *key, const char *v, uint64_t min, uint64_t max, uint64_t *ret,
-		    char *err, size_t errlen)
-{
-	return keyed(fz_ini_uint(v, min, max, ret, err, errlen), key, err, errlen);
-}
-
 static int get_duration(const char *key, const char *v, uint64_t min, uint64_t max, uint64_t *ret,
 			char *err, size_t errlen)
 {
 	uint64_t d;
-	int r = keyed(fz_ini_duration(v, &d, err, errlen), key, err, errlen);
+	int r = fz_ini_keyed(fz_ini_duration(v, &d, err, errlen), key, err, errlen);
 
 	if (r < 0)
 		return r;
@@ -484,8 +440,8 @@ static int on_section(struct cfg_state *st, const struct fz_ini_item *it, char *
 		st->sec = SEC_FEED;
 		return 0;
 	}
-	if (lookup(other_sections, sizeof(other_sections) / sizeof(other_sections[0]),
-		   it->section) >= 0) {
+	if (fz_ini_lookup(other_sections, sizeof(other_sections) / sizeof(other_sections[0]),
+			  it->section) >= 0) {
 		st->sec = SEC_OTHER;
 		return 0;
 	}
@@ -502,26 +458,26 @@ static int on_feeds_key(struct cfg_state *st, int k, const char *v, char *err, s
 
 	switch ((enum feeds_key)k) {
 	case FK_OUTPUT:
-		return set_str(&cfg->output, key, v, err, errlen);
+		return fz_ini_set_str(&cfg->output, key, v, err, errlen);
 	case FK_STATE_DIR:
-		return set_str(&cfg->state_dir, key, v, err, errlen);
+		return fz_ini_set_str(&cfg->state_dir, key, v, err, errlen);
 	case FK_ALLOW:
-		return set_str(&cfg->allow, key, v, err, errlen);
+		return fz_ini_set_str(&cfg->allow, key, v, err, errlen);
 	case FK_BLOCK:
-		return set_str(&cfg->block, key, v, err, errlen);
+		return fz_ini_set_str(&cfg->block, key, v, err, errlen);
 	case FK_CA_FILE:
-		return set_str(&cfg->ca_file, key, v, err, errlen);
+		return fz_ini_set_str(&cfg->ca_file, key, v, err, errlen);
 	case FK_USER_AGENT:
-		return set_str(&cfg->user_agent, key, v, err, errlen);
+		return fz_ini_set_str(&cfg->user_agent, key, v, err, errlen);
 	case FK_CONCURRENCY:
-		return get_uint(key, v, 1, 64, &cfg->concurrency, err, errlen);
+		return fz_ini_key_uint(key, v, 1, 64, &cfg->concurrency, err, errlen);
 	case FK_CONNECT_TIMEOUT:
 		return get_duration(key, v, 1, FEEDS_TIMEOUT_MAX, &cfg->connect_timeout, err,
 				    errlen);
 	case FK_TIMEOUT:
 		return get_duration(key, v, 1, FEEDS_TIMEOUT_MAX, &cfg->timeout, err, errlen);
 	case FK_RETRIES:
-		return get_uint(key, v, 0, 10, &cfg->retries, err, errlen);
+		return fz_ini_key_uint(key, v, 0, 10, &cfg->retries, err, errlen);
 	case FK_COUNT:
 		break;
 	}
@@ -576,7 +532,7 @@ static int on_feed_key(struct cfg_state *st, int k, const char *v, char *err, si
 	case K_MAX_SIZE: {
 		uint64_t sz;
 
-		r = keyed(fz_ini_size(v, &sz, err, errlen), key, err, errlen);
+		r = fz_ini_keyed(fz_ini_size(v, &sz, err, errlen), key, err, errlen);
 		if (r < 0)
 			return r;
 		if (sz < 1 || sz > FEED_MAX_SIZE_MAX) {
@@ -587,7 +543,7 @@ static int on_feed_key(struct cfg_state *st, int k, const char *v, char *err, si
 		return 0;
 	}
 	case K_MIN_ENTRIES:
-		return get_uint(key, v, 0, UINT64_MAX, &f->min_entries, err, errlen);
+		return fz_ini_key_uint(key, v, 0, UINT64_MAX, &f->min_entries, err, errlen);
 	case K_MAX_SHRINK: {
 		/* "50" or "50%". */
 		char num[32];
@@ -601,7 +557,7 @@ static int on_feed_key(struct cfg_state *st, int k, const char *v, char *err, si
 		}
 		memcpy(num, v, n);
 		num[n] = '\0';
-		return get_uint(key, num, 0, 100, &f->max_shrink, err, errlen);
+		return fz_ini_key_uint(key, num, 0, 100, &f->max_shrink, err, errlen);
 	}
 	case K_SHA256:
 		if (parse_sha256(v, f->sha256) < 0) {
@@ -618,12 +574,12 @@ static int on_feed_key(struct cfg_state *st, int k, const char *v, char *err, si
 			    MINISIGN_KEY_LEN);
 			return -EINVAL;
 		}
-		return set_str(&f->minisign_key, key, v, err, errlen);
+		return fz_ini_set_str(&f->minisign_key, key, v, err, errlen);
 	case K_SIGNATURE_URL:
 		return check_url(key, v, 1u << SCHEME_HTTPS | 1u << SCHEME_HTTP | 1u << SCHEME_FILE,
 				 &f->signature_url, NULL, err, errlen);
 	case K_ENABLED:
-		r = keyed(fz_ini_bool(v, &b, err, errlen), key, err, errlen);
+		r = fz_ini_keyed(fz_ini_bool(v, &b, err, errlen), key, err, errlen);
 		if (r < 0)
 			return r;
 		f->enabled = b != 0;
@@ -652,7 +608,7 @@ static int on_item(const struct fz_ini_item *it, void *userdata, char *err, size
 		names = feed_keys;
 		n = K_COUNT;
 	}
-	k = lookup(names, n, it->key);
+	k = fz_ini_lookup(names, n, it->key);
 	if (k < 0) {
 		if (st->sec == SEC_FEEDS)
 			say(err, errlen, "unknown key '%.64s' in [feeds]", it->key);

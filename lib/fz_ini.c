@@ -553,3 +553,43 @@ int fz_ini_read_file(const char *path, uint8_t **ret, size_t *ret_len, char *err
 	*ret_len = n;
 	return 0;
 }
+
+int fz_ini_lookup(const char *const *names, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i], key) == 0)
+			return (int)i;
+	return -1;
+}
+
+int fz_ini_set_str(char **dst, const char *key, const char *v, char *err, size_t errlen)
+{
+	if (*v == '\0') {
+		say(err, errlen, "%s is empty", key);
+		return -EINVAL;
+	}
+	char *copy = strdup(v);
+	if (!copy) {
+		say(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	free(*dst);
+	*dst = copy;
+	return 0;
+}
+
+int fz_ini_keyed(int r, const char *key, char *err, size_t errlen)
+{
+	char tmp[256];
+	if (r >= 0)
+		return r;
+	snprintf(tmp, sizeof(tmp), "%s", err && errlen ? err : "");
+	say(err, errlen, "%s: %s", key, tmp);
+	return r;
+}
+
+int fz_ini_key_uint(const char *key, const char *v, uint64_t min, uint64_t max, uint64_t *ret,
+		    char *err, size_t errlen)
+{
+	return fz_ini_keyed(fz_ini_uint(v, min, max, ret, err, errlen), key, err, errlen);
+}

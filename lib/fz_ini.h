@@ -61,4 +61,16 @@ int fz_ini_duration(const char *value, uint64_t *ret_seconds, char *err, size_t 
 /* Sizes: "1048576", "512k", "64M", "1G" (powers of 1024). */
 int fz_ini_size(const char *value, uint64_t *ret_bytes, char *err, size_t errlen);
 
+/* Helpers every schema shares. */
+/* Index of `key` in names[0..n), or -1. */
+int fz_ini_lookup(const char *const *names, size_t n, const char *key);
+/* Replace *dst by a copy of a non-empty value. 0, -EINVAL (empty) or -ENOMEM; err says which key.
+ */
+int fz_ini_set_str(char **dst, const char *key, const char *v, char *err, size_t errlen);
+/* Pass r through; when it is an error, prefix err with "key: ". */
+int fz_ini_keyed(int r, const char *key, char *err, size_t errlen);
+/* fz_ini_uint with the key named in the message. */
+int fz_ini_key_uint(const char *key, const char *v, uint64_t min, uint64_t max, uint64_t *ret,
+		    char *err, size_t errlen);
+
 #endif
