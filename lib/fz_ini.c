@@ -593,3 +593,13 @@ int fz_ini_key_uint(const char *key, const char *v, uint64_t min, uint64_t max, 
 {
 	return fz_ini_keyed(fz_ini_uint(v, min, max, ret, err, errlen), key, err, errlen);
 }
+
+void fz_ini_say(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	if (!err || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}

@@ -62,6 +62,9 @@ int fz_ini_duration(const char *value, uint64_t *ret_seconds, char *err, size_t 
 int fz_ini_size(const char *value, uint64_t *ret_bytes, char *err, size_t errlen);
 
 /* Helpers every schema shares. */
+/* Write a message into err (when err is not NULL and errlen > 0). */
+void fz_ini_say(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Index of `key` in names[0..n), or -1. */
 int fz_ini_lookup(const char *const *names, size_t n, const char *key);
 /* Replace *dst by a copy of a non-empty value. 0, -EINVAL (empty) or -ENOMEM; err says which key.
