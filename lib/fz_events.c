@@ -192,7 +192,10 @@ int fz_event_format(const struct fz_event *e, char *buf, size_t cap)
 	put_time(&o, e->time_ms);
 	put_field(&o, &first, "source", e->source, SHORT_FIELD_MAX);
 	put_field(&o, &first, "client", e->client, SHORT_FIELD_MAX);
+	put_field(&o, &first, "server", e->server, SHORT_FIELD_MAX);
+	put_field(&o, &first, "protocol", e->protocol, SHORT_FIELD_MAX);
 	put_field(&o, &first, "qname", e->qname, NAME_FIELD_MAX);
+	put_field(&o, &first, "url", e->url, NAME_FIELD_MAX);
 	put_field(&o, &first, "qtype", e->qtype, SHORT_FIELD_MAX);
 	put_field(&o, &first, "rule", e->rule, NAME_FIELD_MAX);
 	put_field(&o, &first, "category", e->category, SHORT_FIELD_MAX);

@@ -17,7 +17,10 @@ struct fz_event {
 	uint64_t time_ms;	  /* unix time in milliseconds */
 	const char *source;	  /* "dns", "nfq" */
 	const char *client;	  /* "192.0.2.7" or "[2001:db8::7]:5353" */
+	const char *server;	  /* flows: "198.51.100.9:443"; NULL for DNS queries (omitted) */
+	const char *protocol;	  /* flows: "tls", "quic", "http", "dns", "dot"; NULL: omitted */
 	const char *qname;	  /* the name asked or seen */
+	const char *url;	  /* flows: "host/path" of an HTTP request; NULL: omitted */
 	const char *qtype;	  /* "A", "AAAA", "TYPE65" ...; NULL for flows */
 	const char *rule;	  /* the rule that matched */
 	const char *category;	  /* "fraud", ... */

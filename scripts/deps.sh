@@ -6,9 +6,9 @@
 set -eu
 
 build_pkgs="gcc meson ninja-build pkg-config libidn2-dev libldns-dev libcurl4-openssl-dev
-libmnl-dev libnetfilter-queue-dev libssl-dev knot-dnsutils"
+libmnl-dev libnetfilter-queue-dev libpcap-dev libssl-dev knot-dnsutils"
 test_pkgs="clang libclang-rt-14-dev clang-format nginx-light nsd openssl minisign
-knot-dnsutils dnsperf"
+knot-dnsutils dnsperf iptables conntrack tcpdump caddy ngtcp2-client chromium iperf3 wrk"
 
 pkgs=$build_pkgs
 [ "${1:-}" = "--test" ] && pkgs="$pkgs $test_pkgs"
