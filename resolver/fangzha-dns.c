@@ -38,6 +38,7 @@
 #include "fz_blocklist.h"
 #include "fz_cache.h"
 #include "fz_config.h"
+#include "fz_daemon.h"
 #include "fz_dnscfg.h"
 #include "fz_dnsmsg.h"
 #include "fz_events.h"
@@ -1125,50 +1126,6 @@ fail:;
 	return -e;
 }
 
-static int drop_privileges(const char *user, char *err, size_t errlen)
-{
-	struct passwd *pw = getpwnam(user);
-	if (!pw) {
-		snprintf(err, errlen, "no such user '%s'", user);
-		return -ENOENT;
-	}
-	/* Empty the bounding set while we still may: nothing can be regained later. */
-	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
-		prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
-	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
-		snprintf(err, errlen, "cannot become user '%s': %s", user, strerror(errno));
-		return -EPERM;
-	}
-	/* After setuid away from root no capability is left; make sure none comes back. */
-	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	if (setuid(0) == 0) {
-		snprintf(err, errlen, "could regain root after dropping to '%s'", user);
-		return -EPERM;
-	}
-	return 0;
-}
-
-/* The sd_notify protocol, without libsystemd. */
-static void sd_notify_msg(const char *msg)
-{
-	const char *path = getenv("NOTIFY_SOCKET");
-	if (!path || (path[0] != '/' && path[0] != '@'))
-		return;
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	size_t l = strlen(path);
-	if (l >= sizeof(sa.sun_path))
-		return;
-	memcpy(sa.sun_path, path, l);
-	if (sa.sun_path[0] == '@')
-		sa.sun_path[0] = '\0';
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa,
-	       (socklen_t)(offsetof(struct sockaddr_un, sun_path) + l));
-	close(fd);
-}
-
 static void on_refresh(struct fz_blocklist *bl, int result, const char *err, void *ud)
 {
 	if (result > 0) {
@@ -1516,7 +1473,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fangzha-dns: cannot serve metrics on %s\n", D.cfg.metrics.text);
 		return 1;
 	}
-	if (D.cfg.user && drop_privileges(D.cfg.user, err, sizeof(err)) < 0) {
+	if (D.cfg.user && fz_drop_privileges(D.cfg.user, NULL, 0, err, sizeof(err)) < 0) {
 		fprintf(stderr, "fangzha-dns: %s\n", err);
 		return 1;
 	}
@@ -1543,7 +1500,7 @@ int main(int argc, char **argv)
 	       D.n_workers, (unsigned long long)atomic_load(&D.generation), D.cfg.n_listen,
 	       D.cfg.n_upstream, (double)now_ms() - t0);
 	fflush(stdout);
-	sd_notify_msg("READY=1");
+	fz_sd_notify("READY=1");
 
 	uint64_t wd_usec = 0;
 	const char *wd = getenv("WATCHDOG_USEC");
@@ -1554,7 +1511,7 @@ int main(int argc, char **argv)
 		int timeout = wd_usec ? (int)(wd_usec / 2000) : -1;
 		int n = poll(&p, 1, timeout);
 		if (wd_usec)
-			sd_notify_msg("WATCHDOG=1");
+			fz_sd_notify("WATCHDOG=1");
 		if (n <= 0)
 			continue;
 		struct signalfd_siginfo si;
@@ -1592,7 +1549,7 @@ int main(int argc, char **argv)
 			continue;
 		break;
 	}
-	sd_notify_msg("STOPPING=1");
+	fz_sd_notify("STOPPING=1");
 	logf_("stopping: answering what is in flight");
 	atomic_store(&D.stop, true);
 	for (unsigned i = 0; i < D.n_workers; i++)

@@ -212,6 +212,7 @@ struct fz_metrics_server {
 	const struct fz_metrics_shard *shards;
 	size_t n;
 	fz_metrics_gauges_cb cb;
+	fz_metrics_render_cb render; /* instead of shards + gauges: the caller renders */
 	void *userdata;
 	char req[REQUEST_MAX + 1];
 	char body[BODY_MAX];
@@ -346,9 +347,13 @@ static void serve(struct fz_metrics_server *s, int fd)
 		struct fz_metrics_gauges g = {0};
 		int n, h;
 
-		if (s->cb)
-			s->cb(&g, s->userdata);
-		n = fz_metrics_render(s->shards, s->n, &g, s->body, sizeof(s->body));
+		if (s->render) {
+			n = s->render(s->body, sizeof(s->body), s->userdata);
+		} else {
+			if (s->cb)
+				s->cb(&g, s->userdata);
+			n = fz_metrics_render(s->shards, s->n, &g, s->body, sizeof(s->body));
+		}
 		if (n < 0) {
 			send_all(s, fd, failed, sizeof(failed) - 1, deadline);
 		} else {
@@ -410,9 +415,9 @@ static void *server_main(void *arg)
 	return NULL;
 }
 
-int fz_metrics_server_start(const struct sockaddr *sa, socklen_t salen,
-			    const struct fz_metrics_shard *shards, size_t n,
-			    fz_metrics_gauges_cb cb, void *userdata, struct fz_metrics_server **ret)
+static int server_start(const struct sockaddr *sa, socklen_t salen,
+			const struct fz_metrics_shard *shards, size_t n, fz_metrics_gauges_cb cb,
+			fz_metrics_render_cb render, void *userdata, struct fz_metrics_server **ret)
 {
 	struct fz_metrics_server *s;
 	struct sockaddr_storage bound;
@@ -429,6 +434,7 @@ int fz_metrics_server_start(const struct sockaddr *sa, socklen_t salen,
 	s->shards = shards;
 	s->n = n;
 	s->cb = cb;
+	s->render = render;
 	s->userdata = userdata;
 	s->stopfd = -1;
 	s->lfd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -467,6 +473,22 @@ fail:
 		close(s->stopfd);
 	free(s);
 	return r;
+}
+
+int fz_metrics_server_start(const struct sockaddr *sa, socklen_t salen,
+			    const struct fz_metrics_shard *shards, size_t n,
+			    fz_metrics_gauges_cb cb, void *userdata, struct fz_metrics_server **ret)
+{
+	return server_start(sa, salen, shards, n, cb, NULL, userdata, ret);
+}
+
+int fz_metrics_server_start_render(const struct sockaddr *sa, socklen_t salen,
+				   fz_metrics_render_cb render, void *userdata,
+				   struct fz_metrics_server **ret)
+{
+	if (!render)
+		return -EINVAL;
+	return server_start(sa, salen, NULL, 0, NULL, render, userdata, ret);
 }
 
 void fz_metrics_server_stop(struct fz_metrics_server *s)

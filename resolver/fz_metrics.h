@@ -80,6 +80,15 @@ int fz_metrics_server_start(const struct sockaddr *sa, socklen_t salen,
 			    const struct fz_metrics_shard *shards, size_t n,
 			    fz_metrics_gauges_cb cb, void *userdata,
 			    struct fz_metrics_server **ret);
+/*
+ * The same server for another daemon's counters: `render` writes the whole
+ * Prometheus text into buf (at most cap bytes) and returns its length or
+ * -ENOSPC; it runs on the server's thread at each scrape.
+ */
+typedef int (*fz_metrics_render_cb)(char *buf, size_t cap, void *userdata);
+int fz_metrics_server_start_render(const struct sockaddr *sa, socklen_t salen,
+				   fz_metrics_render_cb render, void *userdata,
+				   struct fz_metrics_server **ret);
 void fz_metrics_server_stop(struct fz_metrics_server *s);
 /* The port the server listens on (host order): for a start on port 0. */
 int fz_metrics_server_port(const struct fz_metrics_server *s);
