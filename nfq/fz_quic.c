@@ -1,0 +1,663 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * QUIC client Initials, as an on-path observer reads them.
+ *
+ * Keys: HKDF-SHA256 (RFC 5869) over HMAC, with the TLS 1.3
+ * HKDF-Expand-Label info (RFC 8446 section 7.1); every output here is at
+ * most one hash long, so Expand is a single HMAC. Header protection is
+ * AES-128-ECB over a 16-byte sample, the payload AES-128-GCM with the
+ * header as associated data.
+ *
+ * libcrypto objects (the HMAC, the two ciphers and their contexts) and a
+ * plaintext buffer are kept per thread and re-keyed per use, so a packet
+ * costs no allocation; a thread's set is freed when the thread exits.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include "fz_quic.h"
+
+#define QUIC_TAG_LEN	16
+#define QUIC_SAMPLE_LEN 16
+#define QUIC_MAX_PT	65536 /* a UDP payload is smaller */
+
+/* What differs between the versions we read. */
+struct quic_version {
+	uint32_t version;
+	uint8_t salt[20];
+	const char *key_label, *iv_label, *hp_label;
+	uint8_t initial_type; /* long header type bits of an Initial */
+	uint8_t zero_rtt_type, handshake_type, retry_type;
+};
+
+static const struct quic_version quic_versions[] = {
+    {
+	.version = FZ_QUIC_V1,
+	.salt = {0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17,
+		 0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f, 0x0a},
+	.key_label = "quic key",
+	.iv_label = "quic iv",
+	.hp_label = "quic hp",
+	.initial_type = 0,
+	.zero_rtt_type = 1,
+	.handshake_type = 2,
+	.retry_type = 3,
+    },
+    {
+	.version = FZ_QUIC_V2,
+	.salt = {0x0d, 0xed, 0xe3, 0xde, 0xf7, 0x00, 0xa6, 0xdb, 0x81, 0x93,
+		 0x81, 0xbe, 0x6e, 0x26, 0x9d, 0xcb, 0xf9, 0xbd, 0x2e, 0xd9},
+	.key_label = "quicv2 key",
+	.iv_label = "quicv2 iv",
+	.hp_label = "quicv2 hp",
+	.initial_type = 1,
+	.zero_rtt_type = 2,
+	.handshake_type = 3,
+	.retry_type = 0,
+    },
+    {
+	.version = FZ_QUIC_DRAFT29,
+	.salt = {0xaf, 0xbf, 0xec, 0x28, 0x99, 0x93, 0xd2, 0x4c, 0x9e, 0x97,
+		 0x86, 0xf1, 0x9c, 0x61, 0x11, 0xe0, 0x43, 0x90, 0xa8, 0x99},
+	.key_label = "quic key",
+	.iv_label = "quic iv",
+	.hp_label = "quic hp",
+	.initial_type = 0,
+	.zero_rtt_type = 1,
+	.handshake_type = 2,
+	.retry_type = 3,
+    },
+};
+
+static const struct quic_version *quic_version_find(uint32_t version)
+{
+	for (size_t i = 0; i < sizeof(quic_versions) / sizeof(quic_versions[0]); i++)
+		if (quic_versions[i].version == version)
+			return &quic_versions[i];
+	return NULL;
+}
+
+/* ---- per-thread libcrypto objects ---- */
+
+struct quic_crypto {
+	EVP_MAC *mac;
+	EVP_MAC_CTX *hmac;
+	bool hmac_ready; /* the digest was set once; later inits only re-key */
+	EVP_CIPHER *ecb, *gcm;
+	EVP_CIPHER_CTX *ecb_ctx, *gcm_ctx;
+	uint8_t pt[QUIC_MAX_PT];
+};
+
+static __thread struct quic_crypto *quic_tc;
+static pthread_key_t quic_tc_key;
+static pthread_once_t quic_tc_once = PTHREAD_ONCE_INIT;
+static bool quic_tc_key_ok;
+
+static void quic_crypto_free(void *arg)
+{
+	struct quic_crypto *c = arg;
+
+	if (!c)
+		return;
+	EVP_CIPHER_CTX_free(c->gcm_ctx);
+	EVP_CIPHER_CTX_free(c->ecb_ctx);
+	EVP_CIPHER_free(c->gcm);
+	EVP_CIPHER_free(c->ecb);
+	EVP_MAC_CTX_free(c->hmac);
+	EVP_MAC_free(c->mac);
+	free(c);
+}
+
+static void quic_tc_key_init(void)
+{
+	quic_tc_key_ok = pthread_key_create(&quic_tc_key, quic_crypto_free) == 0;
+}
+
+static struct quic_crypto *quic_crypto_get(void)
+{
+	struct quic_crypto *c;
+
+	if (quic_tc)
+		return quic_tc;
+	pthread_once(&quic_tc_once, quic_tc_key_init);
+	if (!quic_tc_key_ok)
+		return NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	c->hmac = c->mac ? EVP_MAC_CTX_new(c->mac) : NULL;
+	c->ecb = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
+	c->gcm = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
+	c->ecb_ctx = EVP_CIPHER_CTX_new();
+	c->gcm_ctx = EVP_CIPHER_CTX_new();
+	if (!c->hmac || !c->ecb || !c->gcm || !c->ecb_ctx || !c->gcm_ctx ||
+	    pthread_setspecific(quic_tc_key, c) != 0) {
+		quic_crypto_free(c);
+		return NULL;
+	}
+	quic_tc = c;
+	return c;
+}
+
+/* HMAC-SHA256(key, a || b || c) into out[32]. */
+static int quic_hmac(struct quic_crypto *c, const uint8_t *key, size_t key_len, const uint8_t *a,
+		     size_t a_len, const uint8_t *b, size_t b_len, uint8_t out[32])
+{
+	OSSL_PARAM params[2];
+	size_t n = 0;
+	int ok;
+
+	if (!c->hmac_ready) {
+		params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0);
+		params[1] = OSSL_PARAM_construct_end();
+		ok = EVP_MAC_init(c->hmac, key, key_len, params);
+		c->hmac_ready = ok == 1;
+	} else {
+		ok = EVP_MAC_init(c->hmac, key, key_len, NULL);
+	}
+	if (ok != 1 || (a_len && EVP_MAC_update(c->hmac, a, a_len) != 1) ||
+	    (b_len && EVP_MAC_update(c->hmac, b, b_len) != 1) ||
+	    EVP_MAC_final(c->hmac, out, &n, 32) != 1 || n != 32)
+		return -EIO;
+	return 0;
+}
+
+/* HKDF-Expand-Label(secret, label, "", len), len <= 32: one HMAC block. */
+static int quic_expand_label(struct quic_crypto *c, const uint8_t secret[32], const char *label,
+			     uint8_t *out, size_t len)
+{
+	uint8_t info[2 + 1 + 6 + 32 + 1 + 1], block[32];
+	size_t ll = strlen(label), n = 0;
+	int rc;
+
+	if (ll > 32 || len > 32)
+		return -EINVAL;
+	info[n++] = (uint8_t)(len >> 8);
+	info[n++] = (uint8_t)len;
+	info[n++] = (uint8_t)(6 + ll);
+	memcpy(info + n, "tls13 ", 6);
+	n += 6;
+	memcpy(info + n, label, ll);
+	n += ll;
+	info[n++] = 0; /* empty context */
+	info[n++] = 1; /* HKDF-Expand block counter */
+	rc = quic_hmac(c, secret, 32, info, n, NULL, 0, block);
+	if (rc == 0)
+		memcpy(out, block, len);
+	return rc;
+}
+
+int fz_quic_initial_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len, bool server,
+			 struct fz_quic_keys *out)
+{
+	const struct quic_version *v = quic_version_find(version);
+	struct quic_crypto *c;
+	uint8_t initial[32], secret[32];
+	struct fz_quic_keys k;
+	int rc;
+
+	if (!v)
+		return -ENOTSUP;
+	if (dcid_len > FZ_QUIC_MAX_CID)
+		return -EINVAL;
+	c = quic_crypto_get();
+	if (!c)
+		return -EIO;
+	/* HKDF-Extract(salt, dcid) is HMAC(salt, dcid) */
+	rc = quic_hmac(c, v->salt, sizeof(v->salt), dcid, dcid_len, NULL, 0, initial);
+	if (rc == 0)
+		rc = quic_expand_label(c, initial, server ? "server in" : "client in", secret, 32);
+	if (rc == 0)
+		rc = quic_expand_label(c, secret, v->key_label, k.key, sizeof(k.key));
+	if (rc == 0)
+		rc = quic_expand_label(c, secret, v->iv_label, k.iv, sizeof(k.iv));
+	if (rc == 0)
+		rc = quic_expand_label(c, secret, v->hp_label, k.hp, sizeof(k.hp));
+	if (rc == 0)
+		*out = k;
+	return rc;
+}
+
+/* AES-128-ECB(hp, sample) into mask[16]. */
+static int quic_hp_mask(struct quic_crypto *c, const uint8_t hp[16], const uint8_t *sample,
+			uint8_t mask[16])
+{
+	int n = 0;
+
+	if (EVP_EncryptInit_ex2(c->ecb_ctx, c->ecb, hp, NULL, NULL) != 1 ||
+	    EVP_CIPHER_CTX_set_padding(c->ecb_ctx, 0) != 1 ||
+	    EVP_EncryptUpdate(c->ecb_ctx, mask, &n, sample, QUIC_SAMPLE_LEN) != 1 ||
+	    n != QUIC_SAMPLE_LEN)
+		return -EIO;
+	return 0;
+}
+
+static void quic_nonce(const struct fz_quic_keys *k, uint64_t pn, uint8_t nonce[12])
+{
+	memcpy(nonce, k->iv, 12);
+	for (int i = 0; i < 8; i++)
+		nonce[11 - i] ^= (uint8_t)(pn >> (8 * i));
+}
+
+/* ---- wire helpers ---- */
+
+static bool quic_varint(const uint8_t *p, size_t len, size_t *off, uint64_t *v)
+{
+	size_t n, o = *off;
+	uint64_t x;
+
+	if (o >= len)
+		return false;
+	n = (size_t)1 << (p[o] >> 6);
+	if (n > len - o)
+		return false;
+	x = p[o] & 0x3f;
+	for (size_t i = 1; i < n; i++)
+		x = x << 8 | p[o + i];
+	*v = x;
+	*off = o + n;
+	return true;
+}
+
+static size_t quic_put_varint(uint8_t *p, uint64_t v, size_t n)
+{
+	static const uint8_t prefix[9] = {[1] = 0x00, [2] = 0x40, [4] = 0x80, [8] = 0xc0};
+
+	for (size_t i = 0; i < n; i++)
+		p[n - 1 - i] = (uint8_t)(v >> (8 * i));
+	p[0] |= prefix[n];
+	return n;
+}
+
+static uint32_t quic_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+bool fz_quic_is_initial(const uint8_t *p, size_t len, uint32_t *version)
+{
+	const struct quic_version *v;
+	uint32_t ver;
+
+	/* form, version, DCID length, DCID, SCID length at least */
+	if (len < 7 || !(p[0] & 0x80))
+		return false;
+	ver = quic_be32(p + 1);
+	v = quic_version_find(ver);
+	if (!v || ((p[0] >> 4) & 3) != v->initial_type)
+		return false;
+	if (p[5] > FZ_QUIC_MAX_CID || (size_t)6 + p[5] >= len || p[6 + p[5]] > FZ_QUIC_MAX_CID)
+		return false;
+	*version = ver;
+	return true;
+}
+
+/* ---- reading one datagram ---- */
+
+/* One long-header packet's layout, header protection still on. */
+struct quic_hdr {
+	const struct quic_version *v;
+	uint8_t type;
+	const uint8_t *dcid;
+	size_t dcid_len;
+	size_t pn_off; /* offset of the packet number from the packet's start */
+	size_t end;    /* offset of the packet's end from the packet's start */
+};
+
+enum quic_walk {
+	QUIC_WALK_PACKET, /* a long header packet of a version we read */
+	QUIC_WALK_STOP,	  /* short header, unknown version, padding: nothing more to read */
+	QUIC_WALK_CUT,	  /* a header of ours that runs past the datagram */
+};
+
+static enum quic_walk quic_parse_long(const uint8_t *p, size_t len, struct quic_hdr *h)
+{
+	size_t off;
+	uint64_t token_len, length;
+
+	if (len < 7 || !(p[0] & 0x80))
+		return QUIC_WALK_STOP;
+	h->v = quic_version_find(quic_be32(p + 1));
+	if (!h->v)
+		return QUIC_WALK_STOP;
+	h->type = (p[0] >> 4) & 3;
+	if (h->type == h->v->retry_type)
+		return QUIC_WALK_STOP; /* a client never sends one; no Length to walk by */
+	h->dcid_len = p[5];
+	if (h->dcid_len > FZ_QUIC_MAX_CID)
+		return QUIC_WALK_STOP;
+	h->dcid = p + 6;
+	off = 6 + h->dcid_len;
+	if (off >= len)
+		return QUIC_WALK_CUT;
+	if (p[off] > FZ_QUIC_MAX_CID)
+		return QUIC_WALK_STOP;
+	off += 1 + (size_t)p[off];
+	if (h->type == h->v->initial_type) {
+		if (!quic_varint(p, len, &off, &token_len))
+			return QUIC_WALK_CUT;
+		if (token_len > len - off)
+			return QUIC_WALK_CUT;
+		off += (size_t)token_len;
+	}
+	if (!quic_varint(p, len, &off, &length))
+		return QUIC_WALK_CUT;
+	if (length > len - off)
+		return QUIC_WALK_CUT;
+	h->pn_off = off;
+	h->end = off + (size_t)length;
+	return QUIC_WALK_PACKET;
+}
+
+/*
+ * Remove header protection and open the payload with `k` into c->pt.
+ * Returns the plaintext length, or -EBADMSG (too short, or the tag does
+ * not verify), or -EIO.
+ */
+static int quic_open(struct quic_crypto *c, const struct fz_quic_keys *k, const uint8_t *p,
+		     const struct quic_hdr *h)
+{
+	uint8_t mask[16], first, pnb[4], nonce[12];
+	size_t pn_len, ct_off, ct_len;
+	uint64_t pn = 0;
+	int n = 0, n2 = 0;
+
+	/* the sample starts 4 bytes past the packet number's start */
+	if (h->end < h->pn_off + 4 + QUIC_SAMPLE_LEN)
+		return -EBADMSG;
+	if (quic_hp_mask(c, k->hp, p + h->pn_off + 4, mask) < 0)
+		return -EIO;
+	first = p[0] ^ (mask[0] & 0x0f);
+	pn_len = (size_t)(first & 3) + 1;
+	for (size_t i = 0; i < pn_len; i++) {
+		pnb[i] = p[h->pn_off + i] ^ mask[1 + i];
+		pn = pn << 8 | pnb[i];
+	}
+	ct_off = h->pn_off + pn_len;
+	if (h->end < ct_off + QUIC_TAG_LEN)
+		return -EBADMSG;
+	ct_len = h->end - ct_off - QUIC_TAG_LEN;
+	if (ct_len > QUIC_MAX_PT)
+		return -EBADMSG;
+	/*
+	 * The packet number is read without the history RFC 9000 A.3 decodes
+	 * it with: a client's first Initials number from 0.
+	 */
+	quic_nonce(k, pn, nonce);
+	if (EVP_DecryptInit_ex2(c->gcm_ctx, c->gcm, k->key, nonce, NULL) != 1)
+		return -EIO;
+	/* associated data: the header as unprotected, in three pieces */
+	if (EVP_DecryptUpdate(c->gcm_ctx, NULL, &n, &first, 1) != 1 ||
+	    EVP_DecryptUpdate(c->gcm_ctx, NULL, &n, p + 1, (int)h->pn_off - 1) != 1 ||
+	    EVP_DecryptUpdate(c->gcm_ctx, NULL, &n, pnb, (int)pn_len) != 1)
+		return -EIO;
+	n = 0;
+	if (ct_len && EVP_DecryptUpdate(c->gcm_ctx, c->pt, &n, p + ct_off, (int)ct_len) != 1)
+		return -EIO;
+	if (EVP_CIPHER_CTX_ctrl(c->gcm_ctx, EVP_CTRL_GCM_SET_TAG, QUIC_TAG_LEN,
+				(void *)(p + ct_off + ct_len)) != 1)
+		return -EIO;
+	if (EVP_DecryptFinal_ex(c->gcm_ctx, c->pt + n, &n2) != 1)
+		return -EBADMSG;
+	return n + n2;
+}
+
+/*
+ * Walk an Initial's frames, CRYPTO data into the stream. false when a
+ * frame is unknown or cut (what came before it stays).
+ */
+static bool quic_frames(struct fz_quic_state *st, const uint8_t *f, size_t len)
+{
+	size_t off = 0;
+	uint64_t type, a, b, n;
+
+	while (off < len) {
+		if (!quic_varint(f, len, &off, &type))
+			return false;
+		switch (type) {
+		case 0x00: /* PADDING */
+			while (off < len && f[off] == 0)
+				off++;
+			break;
+		case 0x01: /* PING */
+			break;
+		case 0x02: /* ACK */
+		case 0x03: /* ACK with ECN counts */
+			/* largest, delay, range count, first range */
+			if (!quic_varint(f, len, &off, &a) || !quic_varint(f, len, &off, &a) ||
+			    !quic_varint(f, len, &off, &n) || !quic_varint(f, len, &off, &a))
+				return false;
+			/* each range is two varints, at least two bytes */
+			if (n > (len - off) / 2)
+				return false;
+			for (uint64_t i = 0; i < n; i++)
+				if (!quic_varint(f, len, &off, &a) ||
+				    !quic_varint(f, len, &off, &b))
+					return false;
+			if (type == 0x03)
+				for (int i = 0; i < 3; i++)
+					if (!quic_varint(f, len, &off, &a))
+						return false;
+			break;
+		case 0x06: /* CRYPTO: offset, length, data */
+			if (!quic_varint(f, len, &off, &a) || !quic_varint(f, len, &off, &n) ||
+			    n > len - off)
+				return false;
+			/*
+			 * Bytes past the cap are dropped by the stream; a piece
+			 * that finds no room (-ENOSPC, -ENOMEM) is lost as if
+			 * the packet had been, a retransmission may bring it.
+			 */
+			(void)fz_reasm_add(&st->crypto, a, f + off, (size_t)n);
+			off += (size_t)n;
+			break;
+		case 0x1c: /* CONNECTION_CLOSE: error, frame type, reason */
+			if (!quic_varint(f, len, &off, &a) || !quic_varint(f, len, &off, &a) ||
+			    !quic_varint(f, len, &off, &n) || n > len - off)
+				return false;
+			off += (size_t)n;
+			break;
+		default:
+			return false;
+		}
+	}
+	return true;
+}
+
+void fz_quic_state_init(struct fz_quic_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	fz_reasm_init(&st->crypto, FZ_QUIC_CRYPTO_MAX);
+}
+
+void fz_quic_state_free(struct fz_quic_state *st)
+{
+	if (!st)
+		return;
+	fz_reasm_free(&st->crypto);
+}
+
+/*
+ * Open one Initial: with the flow's keys, else with the keys of the
+ * packet's own DCID (which the flow keeps when they work: after a Retry
+ * every later Initial uses them). 1 opened, 0 not, -EIO.
+ */
+static int quic_read_initial(struct fz_quic_state *st, struct quic_crypto *c, const uint8_t *p,
+			     const struct quic_hdr *h)
+{
+	struct fz_quic_keys k;
+	bool same;
+	int n = -EBADMSG, rc;
+
+	same = st->have_keys && st->version == h->v->version && st->dcid_len == h->dcid_len &&
+	       memcmp(st->dcid, h->dcid, h->dcid_len) == 0;
+	if (st->have_keys && st->version == h->v->version) {
+		n = quic_open(c, &st->keys, p, h);
+		if (n == -EIO)
+			return n;
+	}
+	if (n < 0 && !same) {
+		rc = fz_quic_initial_keys(h->v->version, h->dcid, h->dcid_len, false, &k);
+		if (rc < 0)
+			return -EIO;
+		n = quic_open(c, &k, p, h);
+		if (n == -EIO)
+			return n;
+		if (n >= 0) {
+			st->version = h->v->version;
+			memcpy(st->dcid, h->dcid, h->dcid_len);
+			st->dcid_len = (uint8_t)h->dcid_len;
+			st->keys = k;
+			st->have_keys = true;
+		}
+	}
+	if (n < 0)
+		return 0;
+	st->initials++;
+	(void)quic_frames(st, c->pt, (size_t)n);
+	return 1;
+}
+
+enum fz_dpi_status fz_quic_client_datagram(struct fz_quic_state *st, const uint8_t *p, size_t len,
+					   struct fz_tls_hello *hello)
+{
+	struct quic_crypto *c = NULL;
+	struct quic_hdr h;
+	size_t off = 0;
+	bool seen = false;
+	uint32_t contiguous;
+	enum fz_dpi_status s;
+	int rc;
+
+	while (off < len) {
+		enum quic_walk w = quic_parse_long(p + off, len - off, &h);
+
+		if (w == QUIC_WALK_STOP)
+			break;
+		if (w == QUIC_WALK_CUT) {
+			/* a cut header of a version we read: an Initial? then it was seen */
+			if (h.type == h.v->initial_type)
+				seen = true;
+			break;
+		}
+		if (h.type == h.v->initial_type) {
+			seen = true;
+			if (!c)
+				c = quic_crypto_get();
+			if (!c)
+				break;
+			rc = quic_read_initial(st, c, p + off, &h);
+			if (rc < 0)
+				break;
+		}
+		/* 0-RTT and Handshake packets are skipped by their Length */
+		off += h.end;
+	}
+
+	if (!seen && st->initials == 0)
+		return FZ_DPI_NOT;
+	if (st->initials == 0)
+		return FZ_DPI_BAD;
+	contiguous = fz_reasm_contiguous(&st->crypto);
+	if (contiguous == 0)
+		return FZ_DPI_MORE;
+	s = fz_tls_handshake_parse(st->crypto.data, contiguous, hello);
+	switch (s) {
+	case FZ_DPI_OK:
+		return FZ_DPI_OK;
+	case FZ_DPI_MORE:
+		/* the whole stream held and still short: it never completes */
+		return contiguous >= st->crypto.cap ? FZ_DPI_BAD : FZ_DPI_MORE;
+	default:
+		return FZ_DPI_BAD;
+	}
+}
+
+/* ---- building (tests, fuzz targets, benchmarks) ---- */
+
+int fz_quic_build_initial(uint32_t version, const uint8_t *dcid, size_t dcid_len,
+			  const uint8_t *scid, size_t scid_len, uint32_t pn, const uint8_t *frames,
+			  size_t frames_len, size_t min_len, uint8_t *out, size_t cap)
+{
+	const struct quic_version *v = quic_version_find(version);
+	struct quic_crypto *c;
+	struct fz_quic_keys k;
+	uint8_t nonce[12], mask[16];
+	size_t hdr, lv, pn_off, payload, total, length;
+	int n = 0, rc;
+
+	if (!v)
+		return -ENOTSUP;
+	if (dcid_len > FZ_QUIC_MAX_CID || scid_len > FZ_QUIC_MAX_CID)
+		return -EINVAL;
+	if (frames_len > (1u << 20))
+		return -EMSGSIZE;
+	rc = fz_quic_initial_keys(version, dcid, dcid_len, false, &k);
+	if (rc < 0)
+		return rc;
+	c = quic_crypto_get();
+	if (!c)
+		return -EIO;
+
+	/* first byte, version, DCID, SCID, empty token; then Length, 2-byte pn */
+	hdr = 1 + 4 + 1 + dcid_len + 1 + scid_len + 1;
+	/* the sample must fit: at least 2 bytes of payload after the 2-byte pn */
+	for (lv = 2;; lv = 4) {
+		size_t fixed = hdr + lv + 2 + QUIC_TAG_LEN;
+
+		payload = frames_len < 2 ? 2 : frames_len;
+		if (fixed + payload < min_len)
+			payload = min_len - fixed;
+		total = fixed + payload;
+		if (lv == 4 || 2 + payload + QUIC_TAG_LEN <= 0x3fff)
+			break;
+	}
+	if (2 + payload + QUIC_TAG_LEN > 0x3fffffff)
+		return -EMSGSIZE;
+	if (total > cap || total > INT32_MAX)
+		return -ENOSPC;
+
+	out[0] = (uint8_t)(0xc0 | v->initial_type << 4 | 0x01); /* pn length 2 */
+	out[1] = (uint8_t)(version >> 24);
+	out[2] = (uint8_t)(version >> 16);
+	out[3] = (uint8_t)(version >> 8);
+	out[4] = (uint8_t)version;
+	out[5] = (uint8_t)dcid_len;
+	if (dcid_len)
+		memcpy(out + 6, dcid, dcid_len);
+	out[6 + dcid_len] = (uint8_t)scid_len;
+	if (scid_len)
+		memcpy(out + 7 + dcid_len, scid, scid_len);
+	out[hdr - 1] = 0; /* token length */
+	length = 2 + payload + QUIC_TAG_LEN;
+	quic_put_varint(out + hdr, length, lv);
+	pn_off = hdr + lv;
+	out[pn_off] = (uint8_t)(pn >> 8);
+	out[pn_off + 1] = (uint8_t)pn;
+	if (frames_len)
+		memcpy(out + pn_off + 2, frames, frames_len);
+	memset(out + pn_off + 2 + frames_len, 0, payload - frames_len);
+
+	quic_nonce(&k, pn, nonce);
+	if (EVP_EncryptInit_ex2(c->gcm_ctx, c->gcm, k.key, nonce, NULL) != 1 ||
+	    EVP_EncryptUpdate(c->gcm_ctx, NULL, &n, out, (int)(pn_off + 2)) != 1 ||
+	    EVP_EncryptUpdate(c->gcm_ctx, out + pn_off + 2, &n, out + pn_off + 2, (int)payload) !=
+		1 ||
+	    EVP_EncryptFinal_ex(c->gcm_ctx, out + pn_off + 2 + n, &n) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(c->gcm_ctx, EVP_CTRL_GCM_GET_TAG, QUIC_TAG_LEN,
+				out + pn_off + 2 + payload) != 1)
+		return -EIO;
+	if (quic_hp_mask(c, k.hp, out + pn_off + 4, mask) < 0)
+		return -EIO;
+	out[0] ^= mask[0] & 0x0f;
+	out[pn_off] ^= mask[1];
+	out[pn_off + 1] ^= mask[2];
+	return (int)total;
+}
