@@ -1,0 +1,587 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck disable=SC2016 # conditions in single quotes are eval'ed by check
+# fangzha-nfq end to end in network namespaces (suite 'integration'):
+#   test_nfq.sh FANGZHA_NFQ FANGZHA [DATA_DIR]
+#
+# client (10.77.1.2, fd77:1::2) -- gateway (fangzha-nfq, rules from
+# `fangzha rules install --mode gateway`) -- server (nginx HTTP/HTTPS on
+# 10.77.2.2 / fd77:2::2, caddy HTTPS + HTTP/3 on 10.77.2.3 / fd77:2::3, nsd
+# as a "foreign" resolver on 10.77.2.2 / fd77:2::2). The client resolves
+# names through its own /etc/hosts (ip netns exec binds
+# /etc/netns/NS/hosts), never through fangzha-dns. The blocklist, made by
+# `fangzha compile`: fraud.test (and below), quic-fraud.test, the URL
+# allowed.test/app/fraud.apk, doh.test as category doh. Checks, IPv4 and IPv6:
+#   - HTTPS (curl) to a listed name: reset within 1 s (curl exit 35 or 56);
+#     an unlisted name loads; a listed DoH name is reset with block_doh
+#   - HTTP: a listed URL and a listed host get the 403 block page (the server
+#     never sees the request); another path on the same host loads
+#   - QUIC (gtlsclient) to a listed name fails, an unlisted one loads
+#   - headless Chromium: a listed name fails over TCP and over HTTP/3, an
+#     unlisted one loads over both
+#   - Chromium's ClientHello (fixture) sent in 1-byte TCP segments: reset;
+#     the same bytes with one letter of the SNI changed: a ServerHello
+#   - DNS over UDP to the foreign resolver: a listed name gets NXDOMAIN with
+#     EDE 15, an unlisted name resolves
+#   - the events file: one JSON line per blocked flow with client, server,
+#     protocol and the name or URL
+#   - --user nobody: the daemon keeps only CAP_NET_ADMIN and CAP_NET_RAW
+#   - kill -9 of fangzha-nfq under a curl loop: no request of the loop fails
+#   - `fangzha rules install` twice changes nothing the second time;
+#     `fangzha rules remove` leaves iptables-save / ip6tables-save (counters
+#     stripped) as before install
+# Prints one "ok N - ..." or "not ok N - ..." line per check; exit 1 if any
+# failed, 77 (skip) without root or a tool (nginx, caddy, nsd, kdig, curl,
+# gtlsclient, iptables, python3), 99 when the setup itself fails. Chromium
+# checks are skipped (reported "ok ... # SKIP") without chromium.
+# FZ_KEEP=1 keeps the temporary directory (logs, pcaps, events).
+set -u
+
+NFQ=${1:?usage: test_nfq.sh FANGZHA_NFQ FANGZHA [DATA_DIR]}
+FZ=${2:?usage: test_nfq.sh FANGZHA_NFQ FANGZHA [DATA_DIR]}
+HERE=$(cd "$(dirname "$0")" && pwd)
+FIX=$(cd "$HERE/../fixtures/nfq/captured" 2>/dev/null && pwd)
+PY=/usr/bin/python3
+
+skip()
+{
+	echo "SKIP: $*"
+	exit 77
+}
+[ "$(id -u)" = 0 ] || skip "needs root (network namespaces, iptables)"
+[ -x "$NFQ" ] || skip "$NFQ is missing (fangzha-nfq needs libmnl, libnetfilter-queue, libpcap)"
+[ -x "$FZ" ] || skip "$FZ is missing"
+[ -x "$PY" ] || skip "/usr/bin/python3 is missing"
+[ -f "$FIX/chromium-clienthello.bin" ] || skip "tests/fixtures/nfq/captured is missing"
+# shellcheck source=nfq_env.sh
+. "$HERE/nfq_env.sh"
+for tool in ip iptables-save ip6tables-save curl kdig gtlsclient openssl "$NZ_NGINX" "$NZ_CADDY" "$NZ_NSD"; do
+	command -v "$tool" >/dev/null 2>&1 ||
+		skip "$tool is missing (scripts/deps.sh --test installs it)"
+done
+ip netns list >/dev/null 2>&1 || skip "no network namespaces here"
+CHROMIUM=$(command -v chromium chromium-browser 2>/dev/null | head -n 1)
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/fz-nfq.XXXXXX") || exit 99
+chmod 755 "$T"
+NFQ_PID=
+cleanup()
+{
+	if [ -n "$NZ_G" ] && [ "${RULES_IN:-0}" = 1 ]; then
+		rules_remove >/dev/null 2>&1
+	fi
+	nz_topo_del
+	if [ "${FZ_KEEP:-0}" = 1 ]; then
+		echo "kept $T"
+	else
+		rm -rf "$T"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+N=0
+failures=0
+T0=$(date +%s.%N)
+ok()
+{
+	N=$((N + 1))
+	echo "ok $N - $*"
+}
+notok()
+{
+	N=$((N + 1))
+	failures=$((failures + 1))
+	echo "not ok $N - $*"
+}
+# check DESC CMD...: ok when CMD succeeds
+check()
+{
+	local d=$1
+	shift
+	if "$@"; then ok "$d"; else notok "$d"; fi
+}
+show()
+{
+	sed 's/^/    # /' "$@" 2>/dev/null | head -n 40
+}
+note()
+{
+	echo "# $*"
+}
+now()
+{
+	date +%s.%N
+}
+since()
+{
+	awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'
+}
+
+# ---------------------------------------------------------------- servers
+mkdir -p "$T/root/app"
+echo "<html><body>ok page</body></html>" >"$T/root/ok.html"
+echo "<html><body>index page</body></html>" >"$T/root/index.html"
+echo "this would be the fraud app" >"$T/root/app/fraud.apk"
+echo "a harmless app" >"$T/root/app/good.apk"
+nz_topo "$$" || {
+	echo "the namespaces could not be made"
+	exit 99
+}
+nz_ca "$T/ca" && nz_nginx "$T/nginx" "$T/root" "$T/ca" && nz_caddy "$T/caddy" "$T/ca" &&
+	nz_nsd "$T/nsd" || exit 99
+SPKI=$(cat "$T/ca/spki")
+note "namespaces $NZ_C $NZ_G $NZ_S, setup $(since "$T0") s"
+
+# ---------------------------------------------------------------- clients
+# https NAME FAM [PATH]: curl in the client namespace; sets RC, CODE, SECS,
+# body in $T/body
+https()
+{
+	local out
+	out=$(nz_c curl -"$2" -sS --max-time 8 --cacert "$T/ca/ca.pem" -o "$T/body" \
+		-w '%{http_code} %{time_total}' "https://$1${3:-/ok.html}" 2>"$T/curl.err")
+	RC=$?
+	CODE=${out%% *}
+	SECS=${out##* }
+}
+http()
+{
+	local out
+	out=$(nz_c curl -"$2" -sS --max-time 8 -o "$T/body" \
+		-w '%{http_code} %{time_total}' "http://$1${3:-/ok.html}" 2>"$T/curl.err")
+	RC=$?
+	CODE=${out%% *}
+	SECS=${out##* }
+}
+reset_rc() # curl: 35 (TLS handshake reset) or 56 (receive failure)
+{
+	[ "$RC" = 35 ] || [ "$RC" = 56 ]
+}
+fast() # SECS < 1
+{
+	awk -v s="$SECS" 'BEGIN { exit !(s < 1.0) }'
+}
+# quic NAME FAM: gtlsclient to NAME's caddy address; output in $T/quic.out
+quic()
+{
+	local addr
+	addr=$(nz_addr_of "$1" "$2")
+	rm -rf "$T/dl"
+	mkdir -p "$T/dl"
+	nz_c timeout 10 gtlsclient --quiet --exit-on-all-streams-close --handshake-timeout=3s \
+		--download="$T/dl" --sni="$1" "$addr" 443 "https://$1/" >"$T/quic.out" 2>&1
+	RC=$?
+	grep -q "caddy ok $1 HTTP/3" "$T/dl/index.html" 2>/dev/null
+}
+# chrome OUT ARGS...: headless Chromium in the client namespace, --dump-dom
+chrome()
+{
+	local out=$1
+	shift
+	nz_c timeout 20 "$CHROMIUM" --headless=new --no-sandbox --disable-gpu --no-first-run \
+		--user-data-dir="$(mktemp -d "$T/chromium.XXXXXX")" \
+		--ignore-certificate-errors-spki-list="$SPKI" "$@" >"$T/$out" 2>"$T/$out.err"
+}
+# dns NAME FAM TYPE: kdig to the foreign resolver; output in $T/dns.out
+dns()
+{
+	local srv=$NZ_SRV4
+	[ "$2" = 6 ] && srv=$NZ_SRV6
+	nz_c kdig @"$srv" +timeout=2 +retry=0 +edns "$1" "$3" >"$T/dns.out" 2>&1
+}
+dns_status()
+{
+	sed -n 's/.*status: \([A-Z]*\).*/\1/p' "$T/dns.out" | head -n 1
+}
+# hello_bytewise ADDR [FROM TO]: Chromium's ClientHello fixture (SNI
+# fraud.test) in 1-byte TCP segments to ADDR:443, FROM replaced by TO
+# (same length) first. Prints "reset", "serverhello", "closed" or "timeout".
+hello_bytewise()
+{
+	nz_c "$PY" - "$1" "$FIX/chromium-clienthello.bin" "${2:-}" "${3:-}" <<'EOF'
+import socket, sys, time
+addr, path, frm, to = sys.argv[1:5]
+data = open(path, "rb").read()
+if frm:
+    assert len(frm) == len(to) and frm.encode() in data
+    data = data.replace(frm.encode(), to.encode())
+fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_STREAM)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+s.settimeout(5)
+try:
+    s.connect((addr, 443))
+    for i in range(len(data)):
+        s.send(data[i:i + 1])
+        time.sleep(0.0005)
+    r = s.recv(5)
+    print("serverhello" if r[:1] == b"\x16" else ("closed" if not r else "other"))
+except (ConnectionResetError, BrokenPipeError):
+    print("reset")
+except socket.timeout:
+    print("timeout")
+EOF
+}
+
+# ---------------------------------------------------------------- baseline
+https fraud.test 4
+check "without the inspector: https://fraud.test loads over IPv4 (setup works)" [ "$CODE" = 200 ]
+https fraud.test 6
+check "without the inspector: https://fraud.test loads over IPv6" [ "$CODE" = 200 ]
+quic quic-fraud.test 4
+r=$?
+check "without the inspector: gtlsclient gets HTTP/3 from quic-fraud.test" [ $r = 0 ]
+dns fraud.test 4 A
+check "without the inspector: fraud.test resolves at the foreign resolver" [ "$(dns_status)" = NOERROR ]
+
+# ---------------------------------------------------------------- blocklist
+mkdir -p "$T/list"
+printf 'fraud.test\nquic-fraud.test\n' >"$T/list/fraud.domains"
+printf 'http://allowed.test/app/fraud.apk\n' >"$T/list/apps.urls"
+printf 'doh.test\n' >"$T/list/doh.domains"
+BL=$T/list/blocklist.fzb
+if ! "$FZ" compile -o "$BL" \
+	--format domains --match subtree --category fraud --name test-fraud "$T/list/fraud.domains" \
+	--format urls --match default --category fraud --name test-apps "$T/list/apps.urls" \
+	--format domains --match subtree --category doh --name test-doh "$T/list/doh.domains" \
+	>"$T/compile.out" 2>&1; then
+	echo "fangzha compile failed:"
+	show "$T/compile.out"
+	exit 99
+fi
+chmod 644 "$BL"
+cat >"$T/fangzha.conf" <<EOF
+[nfq]
+block_doh = yes
+appeal = https://appeal.example/
+EOF
+chmod 644 "$T/fangzha.conf"
+
+# ---------------------------------------------------------------- rules
+save_rules()
+{
+	{
+		nz_g iptables-save
+		echo "---- ip6"
+		nz_g ip6tables-save
+	} 2>&1 | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]/[0:0]/'
+}
+rules_install()
+{
+	nz_g "$FZ" rules install --mode gateway --queues 0
+}
+rules_remove()
+{
+	nz_g "$FZ" rules remove --mode gateway --queues 0
+}
+# Until `fangzha rules` exists: the shared design's rules by hand, so
+# the other checks still run (the install check itself fails).
+OWN_RULES=0
+own_rules()
+{
+	local op=$1 ipt q
+	for ipt in iptables ip6tables; do
+		if [ "$op" = install ]; then
+			nz_g "$ipt" -t mangle -N FZNFQ || return 1
+			q="-m conntrack --ctdir ORIGINAL -m connbytes --connbytes 0:65536 --connbytes-dir original --connbytes-mode bytes -j NFQUEUE --queue-num 0 --queue-bypass"
+			# shellcheck disable=SC2086
+			nz_g "$ipt" -t mangle -A FZNFQ -m mark --mark 0x10000000/0x10000000 \
+				-j CONNMARK --save-mark --nfmask 0x10000000 --ctmask 0x10000000 &&
+				nz_g "$ipt" -t mangle -A FZNFQ -m mark --mark 0x10000000/0x10000000 -j RETURN &&
+				nz_g "$ipt" -t mangle -A FZNFQ -m mark --mark 0x20000000/0x20000000 \
+					-j CONNMARK --save-mark --nfmask 0x20000000 --ctmask 0x20000000 &&
+				nz_g "$ipt" -t mangle -A FZNFQ -m mark --mark 0x20000000/0x20000000 -j DROP &&
+				nz_g "$ipt" -t mangle -A FZNFQ -m connmark --mark 0x20000000/0x20000000 -j DROP &&
+				nz_g "$ipt" -t mangle -A FZNFQ -m connmark --mark 0x10000000/0x10000000 -j RETURN &&
+				nz_g "$ipt" -t mangle -A FZNFQ -p tcp -m multiport --dports 80,443,853 $q &&
+				nz_g "$ipt" -t mangle -A FZNFQ -p udp -m multiport --dports 53,443 $q &&
+				nz_g "$ipt" -t mangle -A FORWARD -j FZNFQ || return 1
+		else
+			nz_g "$ipt" -t mangle -D FORWARD -j FZNFQ
+			nz_g "$ipt" -t mangle -F FZNFQ
+			nz_g "$ipt" -t mangle -X FZNFQ
+		fi
+	done
+}
+
+# The gateway's own rules (MSS clamping, a port redirect, a filter rule, a
+# notrack rule) that fangzha's must leave alone
+for ipt in iptables ip6tables; do
+	nz_g "$ipt" -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu &&
+		nz_g "$ipt" -t nat -A PREROUTING -p tcp --dport 8080 -j REDIRECT --to-ports 80 &&
+		nz_g "$ipt" -t filter -A FORWARD -p tcp --dport 9 -j DROP &&
+		nz_g "$ipt" -t raw -A PREROUTING -p udp --dport 123 -j CT --notrack || {
+		echo "$ipt: the gateway's own rules could not be added"
+		exit 99
+	}
+done
+BEFORE=$(save_rules)
+if nz_g "$FZ" rules --help >/dev/null 2>&1; then
+	rules_install >"$T/rules.out" 2>&1
+	rc=$?
+	RULES_IN=1
+	check "fangzha rules install --mode gateway: exit 0" [ $rc = 0 ]
+	[ $rc = 0 ] || show "$T/rules.out"
+	AFTER1=$(save_rules)
+	check "the install changed the ruleset" [ "$AFTER1" != "$BEFORE" ]
+	rules_install >"$T/rules2.out" 2>&1
+	rc=$?
+	# shellcheck disable=SC2034 # read in the eval below
+	AFTER2=$(save_rules)
+	check "a second install: exit 0 and the same ruleset (idempotent)" \
+		eval '[ $rc = 0 ] && [ "$AFTER1" = "$AFTER2" ]'
+else
+	notok "fangzha rules is missing: rules made by hand for the other checks"
+	OWN_RULES=1
+	own_rules install || exit 99
+fi
+nz_g iptables-save >"$T/ruleset.v4" 2>&1
+nz_g ip6tables-save >"$T/ruleset.v6" 2>&1
+
+# ---------------------------------------------------------------- daemon
+EV=$T/events.jsonl
+# start_nfq ARGS...: fangzha-nfq in the gateway; waits for "ready" on its
+# output (10 s). NFQ_PID.
+start_nfq()
+{
+	: >"$T/nfq.log"
+	nz_run_bg "$NZ_G" "$T/nfq.log" "$NFQ" --config "$T/fangzha.conf" --queues 0 \
+		--blocklist "$BL" --events "$EV" --foreground "$@"
+	NFQ_PID=$NZ_BG_PID
+	for _ in $(seq 100); do
+		grep -q 'ready' "$T/nfq.log" 2>/dev/null && return 0
+		kill -0 "$NFQ_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	return 1
+}
+if start_nfq --user nobody; then
+	ok "fangzha-nfq started, ready (pid $NFQ_PID)"
+else
+	notok "fangzha-nfq did not get ready within 10 s"
+	show "$T/nfq.log"
+	exit 1
+fi
+uid=$(awk '/^Uid:/ { print $3 }' "/proc/$NFQ_PID/status" 2>/dev/null)
+cap=$(awk '/^CapEff:/ { print $2 }' "/proc/$NFQ_PID/status" 2>/dev/null)
+check "--user nobody: runs as uid $uid with CapEff $cap (want $(id -u nobody), 3000)" \
+	eval '[ "$uid" = "$(id -u nobody)" ] && [ "$((16#${cap:-1}))" = $((16#3000)) ]'
+
+# ---------------------------------------------------------------- HTTPS
+for fam in 4 6; do
+	https fraud.test $fam
+	check "IPv$fam: https://fraud.test is reset (curl exit $RC, $SECS s)" reset_rc
+	check "IPv$fam: ... within 1 s" fast
+	https www.fraud.test $fam /
+	check "IPv$fam: https://www.fraud.test (below a listed name) is reset (curl exit $RC)" reset_rc
+	https allowed.test $fam
+	check "IPv$fam: https://allowed.test/ok.html loads (HTTP $CODE, $SECS s)" \
+		eval '[ "$CODE" = 200 ] && grep -q "ok page" "$T/body"'
+	https doh.test $fam /
+	check "IPv$fam: https://doh.test (category doh, block_doh) is reset (curl exit $RC)" reset_rc
+done
+# a decided flow stays open: many requests over one connection
+nz_c curl -4 -sS --max-time 8 --cacert "$T/ca/ca.pem" -o /dev/null -o /dev/null -o /dev/null \
+	-w '%{http_code}\n' https://allowed.test/ok.html https://allowed.test/index.html \
+	https://allowed.test/app/good.apk >"$T/keep.out" 2>&1
+check "three requests on one kept-alive TLS connection to allowed.test" \
+	[ "$(grep -c '^200$' "$T/keep.out")" = 3 ]
+
+# ---------------------------------------------------------------- HTTP
+for fam in 4 6; do
+	http allowed.test $fam /app/fraud.apk
+	check "IPv$fam: http://allowed.test/app/fraud.apk (listed URL) gets the 403 block page (HTTP $CODE, curl exit $RC)" \
+		eval '[ "$CODE" = 403 ] && grep -qi "fraud" "$T/body"'
+	[ "$CODE" = 403 ] || show "$T/body" "$T/curl.err"
+	http allowed.test $fam /ok.html
+	check "IPv$fam: http://allowed.test/ok.html (same host, other path) loads (HTTP $CODE)" \
+		eval '[ "$CODE" = 200 ] && grep -q "ok page" "$T/body"'
+	http allowed.test $fam /app/good.apk
+	check "IPv$fam: http://allowed.test/app/good.apk loads (HTTP $CODE)" [ "$CODE" = 200 ]
+	http fraud.test $fam /ok.html
+	check "IPv$fam: http://fraud.test/ok.html (listed host) gets the block page (HTTP $CODE)" \
+		eval '[ "$CODE" = 403 ] && grep -qi "fraud" "$T/body"'
+done
+check "the block page names the appeal address from the config" grep -q "appeal.example" "$T/body"
+# absolute-form request target (as sent to a proxy), Host of another name
+nz_c "$PY" - "$NZ_SRV4" <<'EOF' >"$T/abs.out" 2>&1
+import socket, sys
+s = socket.create_connection((sys.argv[1], 80), timeout=5)
+s.sendall(b"GET http://allowed.test/app/fraud.apk HTTP/1.1\r\nHost: allowed.test\r\nConnection: close\r\n\r\n")
+d = b""
+try:
+    while True:
+        b = s.recv(4096)
+        if not b:
+            break
+        d += b
+except (ConnectionResetError, socket.timeout):
+    pass
+print(d.split(b"\r\n", 1)[0].decode("latin-1"))
+EOF
+check "absolute-form GET http://allowed.test/app/fraud.apk gets the 403 ($(head -c 60 "$T/abs.out"))" \
+	grep -q "^HTTP/1.[01] 403" "$T/abs.out"
+check "nginx never saw a request for /app/fraud.apk or for fraud.test" \
+	eval '! grep -q -e "/app/fraud.apk" -e " fraud.test " "$T/nginx/access.log"'
+
+# ---------------------------------------------------------------- QUIC
+for fam in 4 6; do
+	t=$(now)
+	quic quic-fraud.test $fam
+	r=$?
+	check "IPv$fam: gtlsclient (QUIC v1) to quic-fraud.test fails (exit $RC, $(since "$t") s)" [ $r != 0 ]
+	quic quic-ok.test $fam
+	r=$?
+	check "IPv$fam: gtlsclient to quic-ok.test gets its HTTP/3 answer" [ $r = 0 ]
+	[ $r = 0 ] || tail -n 5 "$T/quic.out" | show
+done
+
+# ---------------------------------------------------------------- Chromium
+if [ -n "$CHROMIUM" ]; then
+	chrome cr-tcp-bad.html --host-resolver-rules="MAP fraud.test $NZ_SRV4" \
+		--dump-dom https://fraud.test/ok.html
+	check "Chromium over TCP (IPv4): https://fraud.test/ok.html does not load" \
+		eval '! grep -q "ok page" "$T/cr-tcp-bad.html"'
+	chrome cr-tcp-bad6.html --host-resolver-rules="MAP www.fraud.test [$NZ_SRV6]" \
+		--dump-dom https://www.fraud.test/ok.html
+	check "Chromium over TCP (IPv6): https://www.fraud.test/ok.html does not load" \
+		eval '! grep -q "ok page" "$T/cr-tcp-bad6.html"'
+	chrome cr-tcp-ok.html --host-resolver-rules="MAP allowed.test $NZ_SRV4" \
+		--dump-dom https://allowed.test/ok.html
+	check "Chromium over TCP: https://allowed.test/ok.html loads" grep -q "ok page" "$T/cr-tcp-ok.html"
+	chrome cr-quic-bad.html --host-resolver-rules="MAP quic-fraud.test $NZ_Q4" \
+		--enable-quic --origin-to-force-quic-on=quic-fraud.test:443 --dump-dom https://quic-fraud.test/
+	check "Chromium over HTTP/3 (IPv4): https://quic-fraud.test/ does not load" \
+		eval '! grep -q "caddy ok" "$T/cr-quic-bad.html"'
+	chrome cr-quic-bad6.html --host-resolver-rules="MAP quic-fraud.test [$NZ_Q6]" \
+		--enable-quic --origin-to-force-quic-on=quic-fraud.test:443 --dump-dom https://quic-fraud.test/
+	check "Chromium over HTTP/3 (IPv6): https://quic-fraud.test/ does not load" \
+		eval '! grep -q "caddy ok" "$T/cr-quic-bad6.html"'
+	chrome cr-quic-ok.html --host-resolver-rules="MAP quic-ok.test [$NZ_Q6]" \
+		--enable-quic --origin-to-force-quic-on=quic-ok.test:443 --dump-dom https://quic-ok.test/
+	check "Chromium over HTTP/3: https://quic-ok.test/ loads over HTTP/3" \
+		grep -q "caddy ok quic-ok.test HTTP/3" "$T/cr-quic-ok.html"
+	grep -q "caddy ok" "$T/cr-quic-ok.html" || show "$T/cr-quic-ok.html"
+else
+	for d in "TCP listed" "TCP unlisted" "HTTP/3 listed" "HTTP/3 unlisted"; do
+		ok "# SKIP Chromium $d: chromium is missing"
+	done
+fi
+
+# ---------------------------------------------------------------- 1-byte segments
+nz_c tcpdump -i eth0 --immediate-mode -n -w "$T/bytewise.pcap" "tcp dst port 443 and less 67" \
+	>/dev/null 2>"$T/tcpdump.err" &
+TCPDUMP=$!
+for _ in $(seq 30); do
+	grep -q listening "$T/tcpdump.err" 2>/dev/null && break
+	sleep 0.1
+done
+r=$(hello_bytewise "$NZ_SRV4")
+check "Chromium's ClientHello (SNI fraud.test) in 1-byte segments, IPv4: $r (want reset)" [ "$r" = reset ]
+r=$(hello_bytewise "$NZ_SRV6")
+check "the same over IPv6: $r (want reset)" [ "$r" = reset ]
+r=$(hello_bytewise "$NZ_SRV4" fraud.test fraux.test)
+check "the same bytes with SNI fraux.test (unlisted): $r (want serverhello)" [ "$r" = serverhello ]
+sleep 0.3
+kill "$TCPDUMP" 2>/dev/null
+wait "$TCPDUMP" 2>/dev/null
+nseg=$(tcpdump -r "$T/bytewise.pcap" -n 2>/dev/null | grep -c "length 1$")
+check "tcpdump saw the client send >= 1000 one-byte segments ($nseg)" [ "${nseg:-0}" -ge 1000 ]
+
+# ---------------------------------------------------------------- DNS
+for fam in 4 6; do
+	dns fraud.test $fam A
+	check "IPv$fam: DNS fraud.test A to the foreign resolver: $(dns_status) (want NXDOMAIN)" \
+		[ "$(dns_status)" = NXDOMAIN ]
+	check "IPv$fam: ... with EDE 15 (Blocked)" grep -q "EDE: 15" "$T/dns.out"
+	grep -q "EDE: 15" "$T/dns.out" || show "$T/dns.out"
+	dns www.fraud.test $fam AAAA
+	check "IPv$fam: DNS www.fraud.test AAAA: $(dns_status) (want NXDOMAIN)" [ "$(dns_status)" = NXDOMAIN ]
+	dns allowed.test $fam A
+	check "IPv$fam: DNS allowed.test A resolves ($(dns_status))" \
+		eval '[ "$(dns_status)" = NOERROR ] && grep -q "$NZ_SRV4" "$T/dns.out"'
+done
+
+# ---------------------------------------------------------------- events
+sleep 0.2
+"$PY" - "$EV" "$NZ_CLI4" "$NZ_CLI6" >"$T/events.check" 2>&1 <<'EOF'
+import json, sys
+path, c4, c6 = sys.argv[1:4]
+lines = open(path).read().splitlines()
+bad = 0
+seen = {}
+for l in lines:
+    try:
+        e = json.loads(l)
+    except ValueError:
+        print("not JSON:", l[:200])
+        bad += 1
+        continue
+    key = (e.get("protocol"), e.get("url") or e.get("qname"), ":" in e.get("client", ""))
+    seen.setdefault(key, e)
+    for f in ("client", "protocol", "action"):
+        if f not in e:
+            print("no %s:" % f, l[:200])
+            bad += 1
+    if e.get("protocol") != "dns" and "server" not in e:
+        print("no server:", l[:200])
+        bad += 1
+want = [("tls", "fraud.test"), ("tls", "www.fraud.test"), ("tls", "doh.test"),
+        ("quic", "quic-fraud.test"), ("http", "fraud.test"), ("dns", "fraud.test")]
+for proto, name in want:
+    for v6 in (False, True):
+        if (proto, name, v6) not in seen:
+            print("missing: %s %s IPv%d" % (proto, name, 6 if v6 else 4))
+            bad += 1
+urls = [k for k in seen if k[0] == "http" and "app/fraud.apk" in (k[1] or "")]
+if not urls:
+    print("missing: http allowed.test/app/fraud.apk")
+    bad += 1
+e = seen.get(("tls", "fraud.test", False))
+if e and not (e["client"].startswith(c4) and e.get("server", "").startswith("10.77.2.2")):
+    print("tls fraud.test: client/server wrong:", json.dumps(e))
+    bad += 1
+print("%d lines, %d distinct blocks, %d problems" % (len(lines), len(seen), bad))
+sys.exit(1 if bad else 0)
+EOF
+r=$?
+check "events: a JSON line per blocked flow with client, server, protocol, name or URL ($(tail -n 1 "$T/events.check"))" \
+	[ $r = 0 ]
+grep -v "problems$" "$T/events.check" | show
+
+# ---------------------------------------------------------------- kill -9
+nz_c bash -c 'for i in $(seq 30); do
+	curl -4 -s -o /dev/null --max-time 5 -w "%{http_code}\n" --cacert "$1" https://allowed.test/ok.html
+	curl -6 -s -o /dev/null --max-time 5 -w "%{http_code}\n" http://allowed.test/ok.html
+	sleep 0.05
+done' loop "$T/ca/ca.pem" >"$T/loop.out" 2>&1 &
+LOOP=$!
+sleep 1
+kill -KILL "$NFQ_PID"
+wait "$NFQ_PID" 2>/dev/null
+ok_before=$(grep -c '^200$' "$T/loop.out")
+wait "$LOOP"
+ok_all=$(grep -c '^200$' "$T/loop.out")
+check "kill -9 under a curl loop: $ok_all of 60 requests loaded ($ok_before before the kill)" \
+	eval '[ "$ok_all" = 60 ] && [ "$ok_before" -lt 60 ]'
+https allowed.test 6
+check "after the kill: new unlisted flows pass (queue bypass, HTTP $CODE)" [ "$CODE" = 200 ]
+
+# ---------------------------------------------------------------- rules remove
+if [ "$OWN_RULES" = 1 ]; then
+	own_rules remove
+	check "(hand-made rules removed: ruleset as before)" [ "$(save_rules)" = "$BEFORE" ]
+else
+	rules_remove >"$T/rules.out" 2>&1
+	rc=$?
+	RULES_IN=0
+	check "fangzha rules remove: exit 0" [ $rc = 0 ]
+	AFTER=$(save_rules)
+	check "after remove, iptables-save and ip6tables-save are as before install" [ "$AFTER" = "$BEFORE" ]
+	[ "$AFTER" = "$BEFORE" ] || diff <(echo "$BEFORE") <(echo "$AFTER") | show
+fi
+
+echo "1..$N"
+note "$failures of $N checks failed, $(since "$T0") s"
+[ "$failures" = 0 ]
