@@ -241,11 +241,16 @@ printf 'fraud.test\nquic-fraud.test\n' >"$T/list/fraud.domains"
 printf 'http://allowed.test/app/fraud.apk\n' >"$T/list/apps.urls"
 printf 'doh.test\n' >"$T/list/doh.domains"
 BL=$T/list/blocklist.fzb
-if ! "$FZ" compile -o "$BL" \
-	--format domains --match subtree --category fraud --name test-fraud "$T/list/fraud.domains" \
-	--format urls --match default --category fraud --name test-apps "$T/list/apps.urls" \
-	--format domains --match subtree --category doh --name test-doh "$T/list/doh.domains" \
-	>"$T/compile.out" 2>&1; then
+# compile: publish a generation of $BL from the files of $T/list
+compile()
+{
+	"$FZ" compile -o "$BL" \
+		--format domains --match subtree --category fraud --name test-fraud "$T/list/fraud.domains" \
+		--format urls --match default --category fraud --name test-apps "$T/list/apps.urls" \
+		--format domains --match subtree --category doh --name test-doh "$T/list/doh.domains" \
+		>"$T/compile.out" 2>&1 && chmod 644 "$BL"
+}
+if ! compile; then
 	echo "fangzha compile failed:"
 	show "$T/compile.out"
 	exit 99
@@ -254,6 +259,7 @@ chmod 644 "$BL"
 cat >"$T/fangzha.conf" <<EOF
 [nfq]
 block_doh = yes
+block_dot = yes
 appeal = https://appeal.example/
 EOF
 chmod 644 "$T/fangzha.conf"
@@ -371,8 +377,7 @@ check "--user nobody: runs as uid $uid with CapEff $cap (want $(id -u nobody), 3
 # ---------------------------------------------------------------- HTTPS
 for fam in 4 6; do
 	https fraud.test $fam
-	check "IPv$fam: https://fraud.test is reset (curl exit $RC, $SECS s)" reset_rc
-	check "IPv$fam: ... within 1 s" fast
+	check "IPv$fam: https://fraud.test is reset within 1 s (curl exit $RC, $SECS s)" eval 'reset_rc && fast'
 	https www.fraud.test $fam /
 	check "IPv$fam: https://www.fraud.test (below a listed name) is reset (curl exit $RC)" reset_rc
 	https allowed.test $fam
@@ -380,6 +385,8 @@ for fam in 4 6; do
 		eval '[ "$CODE" = 200 ] && grep -q "ok page" "$T/body"'
 	https doh.test $fam /
 	check "IPv$fam: https://doh.test (category doh, block_doh) is reset (curl exit $RC)" reset_rc
+	https allowed.test:853 $fam
+	check "IPv$fam: TLS to port 853 (DoT, block_dot) is reset (curl exit $RC)" reset_rc
 done
 # a decided flow stays open: many requests over one connection
 nz_c curl -4 -sS --max-time 8 --cacert "$T/ca/ca.pem" -o /dev/null -o /dev/null -o /dev/null \
@@ -387,6 +394,30 @@ nz_c curl -4 -sS --max-time 8 --cacert "$T/ca/ca.pem" -o /dev/null -o /dev/null 
 	https://allowed.test/app/good.apk >"$T/keep.out" 2>&1
 check "three requests on one kept-alive TLS connection to allowed.test" \
 	[ "$(grep -c '^200$' "$T/keep.out")" = 3 ]
+
+# a new generation of the list: live within about 1 s
+https app.test 4
+check "app.test (not listed yet) loads (HTTP $CODE)" [ "$CODE" = 200 ]
+printf 'fraud.test\nquic-fraud.test\napp.test\n' >"$T/list/fraud.domains"
+t=$(now)
+if compile; then
+	live=
+	for _ in $(seq 30); do
+		https app.test 4
+		if reset_rc; then
+			live=$(since "$t")
+			break
+		fi
+		sleep 0.1
+	done
+	check "a new generation listing app.test: reset after ${live:-(never, 3 s)} s (want <= 1.5)" \
+		awk -v s="${live:-99}" 'BEGIN { exit !(s <= 1.5) }'
+else
+	notok "the second compile failed"
+	show "$T/compile.out"
+fi
+https allowed.test 6
+check "... and unlisted names still load (HTTP $CODE)" [ "$CODE" = 200 ]
 
 # ---------------------------------------------------------------- HTTP
 for fam in 4 6; do
@@ -510,7 +541,7 @@ import json, sys
 path, c4, c6 = sys.argv[1:4]
 lines = open(path).read().splitlines()
 bad = 0
-seen = {}
+events = []
 for l in lines:
     try:
         e = json.loads(l)
@@ -518,31 +549,46 @@ for l in lines:
         print("not JSON:", l[:200])
         bad += 1
         continue
-    key = (e.get("protocol"), e.get("url") or e.get("qname"), ":" in e.get("client", ""))
-    seen.setdefault(key, e)
-    for f in ("client", "protocol", "action"):
+    events.append(e)
+    for f in ("time", "client", "protocol", "action"):
         if f not in e:
             print("no %s:" % f, l[:200])
             bad += 1
     if e.get("protocol") != "dns" and "server" not in e:
         print("no server:", l[:200])
         bad += 1
-want = [("tls", "fraud.test"), ("tls", "www.fraud.test"), ("tls", "doh.test"),
-        ("quic", "quic-fraud.test"), ("http", "fraud.test"), ("dns", "fraud.test")]
+    cl = e.get("client", "")
+    if not (cl.startswith(c4) or cl.startswith("[" + c6 + "]") or cl == c6):
+        print("client is not the client namespace:", l[:200])
+        bad += 1
+
+
+def find(proto, name, v6):
+    for e in events:
+        if e.get("protocol") != proto or (":" in e.get("client", "")) != v6:
+            continue
+        if name is None or name in (e.get("qname"), e.get("url")):
+            return e
+    return None
+
+
+want = [("tls", "fraud.test"), ("tls", "www.fraud.test"), ("tls", "doh.test"), ("dot", None),
+        ("quic", "quic-fraud.test"), ("http", "fraud.test"), ("http", "allowed.test/app/fraud.apk"),
+        ("dns", "fraud.test")]
 for proto, name in want:
     for v6 in (False, True):
-        if (proto, name, v6) not in seen:
+        if not find(proto, name, v6):
             print("missing: %s %s IPv%d" % (proto, name, 6 if v6 else 4))
             bad += 1
-urls = [k for k in seen if k[0] == "http" and "app/fraud.apk" in (k[1] or "")]
-if not urls:
-    print("missing: http allowed.test/app/fraud.apk")
+e = find("tls", "fraud.test", False)
+if e and not e.get("server", "").startswith("10.77.2.2:443"):
+    print("tls fraud.test: server is not 10.77.2.2:443:", json.dumps(e))
     bad += 1
-e = seen.get(("tls", "fraud.test", False))
-if e and not (e["client"].startswith(c4) and e.get("server", "").startswith("10.77.2.2")):
-    print("tls fraud.test: client/server wrong:", json.dumps(e))
+e = find("quic", "quic-fraud.test", True)
+if e and not e.get("server", "").startswith("[fd77:2::3]:443"):
+    print("quic quic-fraud.test: server is not [fd77:2::3]:443:", json.dumps(e))
     bad += 1
-print("%d lines, %d distinct blocks, %d problems" % (len(lines), len(seen), bad))
+print("%d lines, %d problems" % (len(lines), bad))
 sys.exit(1 if bad else 0)
 EOF
 r=$?
