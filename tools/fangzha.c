@@ -17,6 +17,7 @@ static const struct command commands[] = {
     {"check", fz_cmd_check, "look up names, URLs and addresses in a blocklist file"},
     {"info", fz_cmd_info, "describe a blocklist file and check its integrity"},
     {"feeds", fz_cmd_feeds, "list the configured feeds and the state of each"},
+    {"rules", fz_cmd_rules, "install, remove or show the firewall rules of fangzha-nfq"},
 };
 
 static void usage(FILE *f)

@@ -29,6 +29,7 @@ int fz_cmd_compile(int argc, char **argv);
 int fz_cmd_check(int argc, char **argv);
 int fz_cmd_info(int argc, char **argv);
 int fz_cmd_feeds(int argc, char **argv);
+int fz_cmd_rules(int argc, char **argv);
 /* `fangzha compile --config FILE [-o OUTPUT]` (in cmd_feeds.c). */
 int fz_cmd_compile_config(const char *config, const char *output);
 
