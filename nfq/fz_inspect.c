@@ -489,6 +489,28 @@ static void udp_quic(struct fz_inspector *ins, const struct fz_blmap *m, struct 
 	decide(ins, f, res, ip_listed(m, res), "ip");
 }
 
+static bool service_port(uint16_t port)
+{
+	return port == 443 || port == 80 || port == 53 || port == 853;
+}
+
+/*
+ * Does this packet, the first seen of its flow, come from the server? A
+ * capture (or a daemon started mid-way) can show a server's packet first;
+ * taking its sender for the client would leave the real client's bytes
+ * unread. Live rules queue only the client's direction, so this is rare
+ * there.
+ */
+static bool from_server(const struct fz_pkt *p)
+{
+	if (p->proto == IPPROTO_TCP &&
+	    (p->tcp_flags & (FZ_TCP_SYN | FZ_TCP_ACK)) == (FZ_TCP_SYN | FZ_TCP_ACK))
+		return true;
+	if (p->proto == IPPROTO_TCP && (p->tcp_flags & FZ_TCP_SYN))
+		return false;
+	return service_port(p->sport) && !service_port(p->dport) && p->dport >= 1024;
+}
+
 void fz_inspect_packet(struct fz_inspector *ins, const struct fz_blmap *m, const uint8_t *p,
 		       size_t len, uint64_t now_ms, bool capture, struct fz_inspect_result *res)
 {
@@ -512,7 +534,14 @@ void fz_inspect_packet(struct fz_inspector *ins, const struct fz_blmap *m, const
 		ins->st.passed++;
 		return;
 	}
-	f = fz_flowtab_lookup(ins->flows, &res->pkt, now_ms, true, &from_client);
+	f = fz_flowtab_lookup(ins->flows, &res->pkt, now_ms, false, &from_client);
+	if (!f && from_server(&res->pkt)) {
+		/* A server's packet before any of its client's: the client's makes the flow. */
+		ins->st.passed++;
+		return;
+	}
+	if (!f)
+		f = fz_flowtab_lookup(ins->flows, &res->pkt, now_ms, true, &from_client);
 	if (!f) {
 		ins->st.passed++;
 		return;
