@@ -11,8 +11,13 @@
 #   chromium-clienthello.bin  its ClientHello record (SNI fraud.test)
 #   chromium-quic.pcap      Chromium, https://quic-fraud.test/ over HTTP/3, IPv6
 #   chromium-quic.N.bin     its first UDP datagrams holding Initial packets
-#   gtlsclient.pcap         gtlsclient (QUIC v1), SNI quic-fraud.test, IPv4
+#   gtlsclient.pcap         gtlsclient (QUIC v1) given the address 10.77.2.3 and
+#                           --sni=quic-fraud.test: gtlsclient 0.12 ignores
+#                           --sni then and sends the SNI "localhost"; IPv4
 #   gtlsclient-quic.N.bin   its Initial datagrams
+#   gtlsclient-name.pcap    gtlsclient given the name quic-fraud.test (from
+#                           the client's /etc/hosts): SNI quic-fraud.test, IPv6
+#   gtlsclient-name-quic.N.bin  its Initial datagrams
 #   curl.pcap               curl (OpenSSL), https://fraud.test/ok.html, IPv4
 #   curl-clienthello.bin    its ClientHello record (SNI fraud.test)
 #   versions.txt            the client and server versions used
@@ -78,13 +83,16 @@ cap chromium-quic "udp port 443" "${CHR[@]}" --host-resolver-rules="MAP quic-fra
 grep -q "HTTP/3" "$T/chromium-quic.out" || echo "chromium-quic: not HTTP/3?" >&2
 cap gtlsclient "udp port 443" timeout 10 gtlsclient --exit-on-all-streams-close \
 	--sni=quic-fraud.test "$NZ_Q4" 443 https://quic-fraud.test/
+cap gtlsclient-name "udp port 443" timeout 10 gtlsclient --exit-on-all-streams-close \
+	quic-fraud.test 443 https://quic-fraud.test/
 cap curl "tcp port 443" curl -sS --cacert "$T/ca/ca.pem" https://fraud.test/ok.html -4
 
-rm -f "$OUT"/chromium-quic.*.bin "$OUT"/gtlsclient-quic.*.bin
+rm -f "$OUT"/chromium-quic.*.bin "$OUT"/gtlsclient-quic.*.bin "$OUT"/gtlsclient-name-quic.*.bin
 "$PY" "$X" tls "$OUT/chromium-tcp.pcap" 443 "$OUT/chromium-clienthello.bin" &&
 	"$PY" "$X" tls "$OUT/curl.pcap" 443 "$OUT/curl-clienthello.bin" &&
 	"$PY" "$X" quic "$OUT/chromium-quic.pcap" 443 "$OUT/chromium-quic" 4 &&
-	"$PY" "$X" quic "$OUT/gtlsclient.pcap" 443 "$OUT/gtlsclient-quic" 4 || exit 1
+	"$PY" "$X" quic "$OUT/gtlsclient.pcap" 443 "$OUT/gtlsclient-quic" 4 &&
+	"$PY" "$X" quic "$OUT/gtlsclient-name.pcap" 443 "$OUT/gtlsclient-name-quic" 4 || exit 1
 {
 	echo "captured $(date -u +%Y-%m-%d) on Linux $(uname -r)"
 	chromium --version 2>/dev/null | tail -n 1

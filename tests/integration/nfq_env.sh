@@ -35,7 +35,10 @@
 #                        nz_topo_del
 
 NZ_NAMES="allowed.test fraud.test www.fraud.test app.test quic-fraud.test quic-ok.test ok.test doh.test dot.test"
-# Names served by caddy (HTTP/3); everything else resolves to nginx.
+# Names served by caddy (HTTP/3); everything else resolves to nginx. Each
+# also has v4.NAME and v6.NAME with an address of one family only (for
+# clients that take a name and pick the family themselves, like gtlsclient:
+# given an address, gtlsclient 0.12 sends the SNI "localhost").
 NZ_QUIC_NAMES="quic-fraud.test quic-ok.test"
 NZ_SRV4=10.77.2.2
 NZ_SRV6=fd77:2::2
@@ -69,7 +72,7 @@ nz_addr_of()
 {
 	local n=$1 fam=$2 q
 	for q in $NZ_QUIC_NAMES; do
-		if [ "$q" = "$n" ]; then
+		if [ "$q" = "$n" ] || [ "v4.$q" = "$n" ] || [ "v6.$q" = "$n" ]; then
 			[ "$fam" = 4 ] && echo "$NZ_Q4" || echo "$NZ_Q6"
 			return 0
 		fi
@@ -120,6 +123,10 @@ nz_topo()
 			echo "$(nz_addr_of "$n" 4) $n"
 			echo "$(nz_addr_of "$n" 6) $n"
 		done
+		for n in $NZ_QUIC_NAMES; do
+			echo "$NZ_Q4 v4.$n"
+			echo "$NZ_Q6 v6.$n"
+		done
 	} >"/etc/netns/$NZ_C/hosts"
 	# a resolver address nobody answers on: no lookup may get through
 	echo "nameserver 192.0.2.53" >"/etc/netns/$NZ_C/resolv.conf"
@@ -160,6 +167,9 @@ nz_ca()
 	san="IP:$NZ_SRV4,IP:$NZ_SRV6,IP:$NZ_Q4,IP:$NZ_Q6"
 	for n in $NZ_NAMES; do
 		san="$san,DNS:$n"
+	done
+	for n in $NZ_QUIC_NAMES; do
+		san="$san,DNS:v4.$n,DNS:v6.$n"
 	done
 	cat >"$d/srv.ext" <<-EOF
 		basicConstraints = critical, CA:FALSE
