@@ -99,8 +99,10 @@ static enum fz_dpi_status read_alpn(const uint8_t *p, size_t n, struct fz_tls_he
 				h->alpn[h->alpn_len++] = ',';
 			for (size_t i = 0; i < pl; i++) {
 				uint8_t c = p[q + i];
-				/* protocol ids are opaque bytes; keep the text printable */
-				h->alpn[h->alpn_len++] = (c > 0x20 && c < 0x7f) ? (char)c : '?';
+				/* protocol ids are opaque bytes; keep the text printable
+				 * and the list unambiguous */
+				h->alpn[h->alpn_len++] =
+				    (c > 0x20 && c < 0x7f && c != ',') ? (char)c : '?';
 			}
 			h->alpn[h->alpn_len] = '\0';
 		} else {

@@ -25,7 +25,7 @@ static bool inside(const char *p, size_t n, const uint8_t *data, size_t size)
 
 static bool no_line_end(const char *p, size_t n)
 {
-	return !memchr(p, '\r', n) && !memchr(p, '\n', n);
+	return n == 0 || (!memchr(p, '\r', n) && !memchr(p, '\n', n));
 }
 
 static enum fz_dpi_status run(const uint8_t *d, size_t n, struct fz_http_req *r)

@@ -546,13 +546,13 @@ static void test_shapes(void)
 	CHECK(strncmp(h.alpn, "proto-00-xxxxxxx,proto-01", 25) == 0);
 	CHECK(h.alpn[h.alpn_len - 1] == 'x');
 	/* unprintable protocol bytes are shown as '?' */
-	static const uint8_t odd[] = {0, 4, 3, 'a', 0, 0xff};
+	static const uint8_t odd[] = {0, 7, 3, 'a', 0, 0xff, 2, ',', 'b'};
 	e.n = 0;
 	ext(&e, 16, odd, sizeof(odd));
 	hello(&hs, &e);
 	memset(&h, 0, sizeof(h));
 	CHECK_INT(fz_tls_handshake_parse(hs.b, hs.n, &h), FZ_DPI_OK);
-	CHECK_STR(h.alpn, "a??");
+	CHECK_STR(h.alpn, "a??,?b");
 
 	/* record version 3.0 and 3.4 are accepted */
 	typical_exts(&e, "v.example");
