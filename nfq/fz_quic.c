@@ -27,58 +27,50 @@
 #define QUIC_SAMPLE_LEN 16
 #define QUIC_MAX_PT	65536 /* a UDP payload is smaller */
 
-/* What differs between the versions we read. */
+/*
+ * What differs between the versions we read: the salt (RFC 9001 5.2, RFC
+ * 9369 3.3.1, the drafts' section 5.2), the labels and the long header
+ * type bits. Besides v1, v2 and draft-29, the other IETF drafts clients
+ * still shipped with TLS (23-28, 30-34) and Google's T051 (TLS over the
+ * IETF long header, salt of its own) are read: all use the v1 labels and
+ * type bits; T051 keeps Google's frame types in the payload (PADDING 0x00,
+ * PING 0x07, CRYPTO 0x08 with the same offset and length varints).
+ */
 struct quic_version {
-	uint32_t version;
-	uint8_t salt[20];
+	uint32_t first, last; /* the version numbers that share these */
+	const uint8_t *salt;
 	const char *key_label, *iv_label, *hp_label;
 	uint8_t initial_type; /* long header type bits of an Initial */
-	uint8_t zero_rtt_type, handshake_type, retry_type;
+	uint8_t retry_type;
+	bool gquic_frames; /* Google's frame types: PING 0x07, CRYPTO 0x08 */
 };
 
+static const uint8_t salt_v1[20] = {0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17,
+				    0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f, 0x0a};
+static const uint8_t salt_v2[20] = {0x0d, 0xed, 0xe3, 0xde, 0xf7, 0x00, 0xa6, 0xdb, 0x81, 0x93,
+				    0x81, 0xbe, 0x6e, 0x26, 0x9d, 0xcb, 0xf9, 0xbd, 0x2e, 0xd9};
+static const uint8_t salt_d29[20] = {0xaf, 0xbf, 0xec, 0x28, 0x99, 0x93, 0xd2, 0x4c, 0x9e, 0x97,
+				     0x86, 0xf1, 0x9c, 0x61, 0x11, 0xe0, 0x43, 0x90, 0xa8, 0x99};
+static const uint8_t salt_d23[20] = {0xc3, 0xee, 0xf7, 0x12, 0xc7, 0x2e, 0xbb, 0x5a, 0x11, 0xa7,
+				     0xd2, 0x43, 0x2b, 0xb4, 0x63, 0x65, 0xbe, 0xf9, 0xf5, 0x02};
+static const uint8_t salt_t051[20] = {0x7a, 0x4e, 0xde, 0xf4, 0xe7, 0xcc, 0xee, 0x5f, 0xa4, 0x50,
+				      0x6c, 0x19, 0x12, 0x4f, 0xc8, 0xcc, 0xda, 0x6e, 0x03, 0x3d};
+
+#define QUIC_V1_LABELS "quic key", "quic iv", "quic hp"
+
 static const struct quic_version quic_versions[] = {
-    {
-	.version = FZ_QUIC_V1,
-	.salt = {0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17,
-		 0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f, 0x0a},
-	.key_label = "quic key",
-	.iv_label = "quic iv",
-	.hp_label = "quic hp",
-	.initial_type = 0,
-	.zero_rtt_type = 1,
-	.handshake_type = 2,
-	.retry_type = 3,
-    },
-    {
-	.version = FZ_QUIC_V2,
-	.salt = {0x0d, 0xed, 0xe3, 0xde, 0xf7, 0x00, 0xa6, 0xdb, 0x81, 0x93,
-		 0x81, 0xbe, 0x6e, 0x26, 0x9d, 0xcb, 0xf9, 0xbd, 0x2e, 0xd9},
-	.key_label = "quicv2 key",
-	.iv_label = "quicv2 iv",
-	.hp_label = "quicv2 hp",
-	.initial_type = 1,
-	.zero_rtt_type = 2,
-	.handshake_type = 3,
-	.retry_type = 0,
-    },
-    {
-	.version = FZ_QUIC_DRAFT29,
-	.salt = {0xaf, 0xbf, 0xec, 0x28, 0x99, 0x93, 0xd2, 0x4c, 0x9e, 0x97,
-		 0x86, 0xf1, 0x9c, 0x61, 0x11, 0xe0, 0x43, 0x90, 0xa8, 0x99},
-	.key_label = "quic key",
-	.iv_label = "quic iv",
-	.hp_label = "quic hp",
-	.initial_type = 0,
-	.zero_rtt_type = 1,
-	.handshake_type = 2,
-	.retry_type = 3,
-    },
+    {FZ_QUIC_V1, FZ_QUIC_V1, salt_v1, QUIC_V1_LABELS, 0, 3, false},
+    {FZ_QUIC_V2, FZ_QUIC_V2, salt_v2, "quicv2 key", "quicv2 iv", "quicv2 hp", 1, 0, false},
+    {FZ_QUIC_DRAFT29, 0xff000020, salt_d29, QUIC_V1_LABELS, 0, 3, false}, /* drafts 29-32 */
+    {0xff000017, 0xff00001c, salt_d23, QUIC_V1_LABELS, 0, 3, false},	  /* drafts 23-28 */
+    {0xff000021, 0xff000022, salt_v1, QUIC_V1_LABELS, 0, 3, false},	  /* drafts 33-34 */
+    {0x54303531, 0x54303531, salt_t051, QUIC_V1_LABELS, 0, 3, true},	  /* Google "T051" */
 };
 
 static const struct quic_version *quic_version_find(uint32_t version)
 {
 	for (size_t i = 0; i < sizeof(quic_versions) / sizeof(quic_versions[0]); i++)
-		if (quic_versions[i].version == version)
+		if (version >= quic_versions[i].first && version <= quic_versions[i].last)
 			return &quic_versions[i];
 	return NULL;
 }
@@ -211,7 +203,7 @@ int fz_quic_initial_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len,
 	if (!c)
 		return -EIO;
 	/* HKDF-Extract(salt, dcid) is HMAC(salt, dcid) */
-	rc = quic_hmac(c, v->salt, sizeof(v->salt), dcid, dcid_len, NULL, 0, initial);
+	rc = quic_hmac(c, v->salt, 20, dcid, dcid_len, NULL, 0, initial);
 	if (rc == 0)
 		rc = quic_expand_label(c, initial, server ? "server in" : "client in", secret, 32);
 	if (rc == 0)
@@ -304,6 +296,7 @@ bool fz_quic_is_initial(const uint8_t *p, size_t len, uint32_t *version)
 /* One long-header packet's layout, header protection still on. */
 struct quic_hdr {
 	const struct quic_version *v;
+	uint32_t version;
 	uint8_t type;
 	const uint8_t *dcid;
 	size_t dcid_len;
@@ -324,7 +317,8 @@ static enum quic_walk quic_parse_long(const uint8_t *p, size_t len, struct quic_
 
 	if (len < 7 || !(p[0] & 0x80))
 		return QUIC_WALK_STOP;
-	h->v = quic_version_find(quic_be32(p + 1));
+	h->version = quic_be32(p + 1);
+	h->v = quic_version_find(h->version);
 	if (!h->v)
 		return QUIC_WALK_STOP;
 	h->type = (p[0] >> 4) & 3;
@@ -413,7 +407,7 @@ static int quic_open(struct quic_crypto *c, const struct fz_quic_keys *k, const 
  * Walk an Initial's frames, CRYPTO data into the stream. false when a
  * frame is unknown or cut (what came before it stays).
  */
-static bool quic_frames(struct fz_quic_state *st, const uint8_t *f, size_t len)
+static bool quic_frames(struct fz_quic_state *st, const uint8_t *f, size_t len, bool gquic)
 {
 	size_t off = 0;
 	uint64_t type, a, b, n;
@@ -421,6 +415,15 @@ static bool quic_frames(struct fz_quic_state *st, const uint8_t *f, size_t len)
 	while (off < len) {
 		if (!quic_varint(f, len, &off, &type))
 			return false;
+		if (gquic) {
+			/* Google's types onto the IETF ones we read; the rest stops */
+			if (type == 0x07)
+				type = 0x01;
+			else if (type == 0x08)
+				type = 0x06;
+			else if (type != 0x00)
+				return false;
+		}
 		switch (type) {
 		case 0x00: /* PADDING */
 			while (off < len && f[off] == 0)
@@ -496,22 +499,22 @@ static int quic_read_initial(struct fz_quic_state *st, struct quic_crypto *c, co
 	bool same;
 	int n = -EBADMSG, rc;
 
-	same = st->have_keys && st->version == h->v->version && st->dcid_len == h->dcid_len &&
+	same = st->have_keys && st->version == h->version && st->dcid_len == h->dcid_len &&
 	       memcmp(st->dcid, h->dcid, h->dcid_len) == 0;
-	if (st->have_keys && st->version == h->v->version) {
+	if (st->have_keys && st->version == h->version) {
 		n = quic_open(c, &st->keys, p, h);
 		if (n == -EIO)
 			return n;
 	}
 	if (n < 0 && !same) {
-		rc = fz_quic_initial_keys(h->v->version, h->dcid, h->dcid_len, false, &k);
+		rc = fz_quic_initial_keys(h->version, h->dcid, h->dcid_len, false, &k);
 		if (rc < 0)
 			return -EIO;
 		n = quic_open(c, &k, p, h);
 		if (n == -EIO)
 			return n;
 		if (n >= 0) {
-			st->version = h->v->version;
+			st->version = h->version;
 			memcpy(st->dcid, h->dcid, h->dcid_len);
 			st->dcid_len = (uint8_t)h->dcid_len;
 			st->keys = k;
@@ -521,7 +524,7 @@ static int quic_read_initial(struct fz_quic_state *st, struct quic_crypto *c, co
 	if (n < 0)
 		return 0;
 	st->initials++;
-	(void)quic_frames(st, c->pt, (size_t)n);
+	(void)quic_frames(st, c->pt, (size_t)n, h->v->gquic_frames);
 	return 1;
 }
 

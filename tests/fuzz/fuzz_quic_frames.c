@@ -6,8 +6,9 @@
  * the frame walk, the CRYPTO reassembly and the ClientHello reader see
  * what the fuzzer chose.
  *
- * Input: byte 0 picks the version (v1, v2, draft-29) and the minimum
- * packet size; then operations, one byte each plus arguments:
+ * Input: byte 0 picks the version (v1, v2, draft-29, draft-28, Google's
+ * T051 with its own frame types) and the minimum packet size; then
+ * operations, one byte each plus arguments:
  *   0  CRYPTO frame with bytes [off, off+len) of a fixed ClientHello
  *      (2 bytes offset, 1 byte length / 8)
  *   1  PING
@@ -129,6 +130,7 @@ static size_t put_varint(uint8_t *p, uint64_t v)
 
 struct gen {
 	uint32_t version;
+	bool gquic; /* T051: PING is 0x07, CRYPTO 0x08, no IETF ACK */
 	size_t min_len;
 	uint8_t frames[MAX_FRAMES + 2100]; /* an op adds at most 2048 */
 	size_t fn;
@@ -200,14 +202,16 @@ static struct gen g;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const uint32_t versions[] = {FZ_QUIC_V1, FZ_QUIC_V2, FZ_QUIC_DRAFT29};
+	static const uint32_t versions[] = {FZ_QUIC_V1, FZ_QUIC_V2, FZ_QUIC_DRAFT29, 0xff00001c,
+					    0x54303531};
 	size_t i = 1;
 
 	if (size < 1 || size > 32768)
 		return 0;
 	if (!hello_len)
 		make_hello();
-	g.version = versions[(data[0] & 0x0f) % 3];
+	g.version = versions[(data[0] & 0x0f) % 5];
+	g.gquic = g.version == 0x54303531;
 	g.min_len = (data[0] & 0x10) ? 1200 : 0;
 	g.fn = g.dn = 0;
 	g.in_dgram = g.packets = 0;
@@ -231,7 +235,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			i += 3;
 			if (len > hello_len - off)
 				len = hello_len - off;
-			g.frames[g.fn++] = 0x06;
+			g.frames[g.fn++] = g.gquic ? 0x08 : 0x06;
 			g.fn += put_varint(g.frames + g.fn, off);
 			g.fn += put_varint(g.frames + g.fn, len);
 			memcpy(g.frames + g.fn, hello + off, len);
@@ -239,7 +243,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		case 1:
-			g.frames[g.fn++] = 0x01;
+			g.frames[g.fn++] = g.gquic ? 0x07 : 0x01;
 			break;
 		case 2:
 			if (i >= size)
@@ -255,6 +259,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				ranges = data[i] % 4;
 				ecn = data[i] & 0x80;
 				i++;
+			}
+			if (g.gquic) {
+				g.frames[g.fn++] = 0x07;
+				break;
 			}
 			g.frames[g.fn++] = ecn ? 0x03 : 0x02;
 			g.fn += put_varint(g.frames + g.fn, 40);
@@ -300,7 +308,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			i += 5;
 			if (len > size - i)
 				len = size - i;
-			g.frames[g.fn++] = 0x06;
+			g.frames[g.fn++] = g.gquic ? 0x08 : 0x06;
 			g.fn += put_varint(g.frames + g.fn, off);
 			g.fn += put_varint(g.frames + g.fn, len);
 			memcpy(g.frames + g.fn, data + i, len);

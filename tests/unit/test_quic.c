@@ -124,7 +124,11 @@ static void test_keys_rfc(void)
 
 	/* unknown versions and over-long DCIDs; a zero-length DCID is fine */
 	memset(&k, 0xa5, sizeof(k));
-	CHECK_INT(fz_quic_initial_keys(0xff00001c, rfc_dcid, 8, false, &k), -ENOTSUP);
+	CHECK_INT(fz_quic_initial_keys(0xff000016, rfc_dcid, 8, false, &k),
+		  -ENOTSUP); /* draft-22 */
+	CHECK_INT(fz_quic_initial_keys(0x709a50c4, rfc_dcid, 8, false, &k),
+		  -ENOTSUP); /* v2 draft */
+	CHECK_INT(fz_quic_initial_keys(0x51303530, rfc_dcid, 8, false, &k), -ENOTSUP); /* Q050 */
 	CHECK_INT(fz_quic_initial_keys(0, rfc_dcid, 8, false, &k), -ENOTSUP);
 	{
 		uint8_t big[21] = {0};
@@ -299,10 +303,12 @@ static const uint8_t scid[5] = {0x51, 0x52, 0x53, 0x54, 0x55};
 
 static void test_round_trip(void)
 {
-	static const uint32_t versions[] = {FZ_QUIC_V1, FZ_QUIC_V2, FZ_QUIC_DRAFT29};
+	/* v1, v2, draft-29, and the other drafts and Google's T051 with their salts */
+	static const uint32_t versions[] = {FZ_QUIC_V1, FZ_QUIC_V2, FZ_QUIC_DRAFT29, 0xff00001b,
+					    0xff00001c, 0xff000020, 0xff000022,	     0x54303531};
 	uint8_t hello[1500], frames[1600], pkt[1600];
 
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
 		size_t hn = make_hello("round.trip.example", 40, hello);
 		size_t fn = put_crypto(frames, 0, hello, hn);
 		struct fz_quic_state st;
@@ -310,6 +316,8 @@ static void test_round_trip(void)
 		uint32_t ver = 0;
 		int n;
 
+		if (versions[i] == 0x54303531)
+			frames[0] = 0x08; /* Google's CRYPTO frame type */
 		n = fz_quic_build_initial(versions[i], dcid_a, sizeof(dcid_a), scid, sizeof(scid),
 					  0, frames, fn, 1200, pkt, sizeof(pkt));
 		CHECK_INT(n, 1200);
@@ -445,6 +453,35 @@ static void test_out_of_order_one_packet(void)
 	CHECK_STR(h.sni, "craziness.example");
 	CHECK_INT(fz_reasm_contiguous(&st.crypto), hn);
 	CHECK(memcmp(st.crypto.data, hello, hn) == 0);
+	fz_quic_state_free(&st);
+}
+
+/* T051 reads Google's frame types: 0x06 is STOP_WAITING there, not CRYPTO. */
+static void test_t051_frames(void)
+{
+	uint8_t hello[600], frames[700], pkt[1400];
+	size_t hn = make_hello("t051.example", 20, hello), fn;
+	struct fz_quic_state st;
+	struct fz_tls_hello h;
+	int n;
+
+	fn = 0;
+	frames[fn++] = 0x07; /* PING */
+	fn += put_crypto(frames + fn, 0, hello, hn);
+	frames[1] = 0x08;
+	n = fz_quic_build_initial(0x54303531, dcid_a, 8, NULL, 0, 0, frames, fn, 1200, pkt,
+				  sizeof(pkt));
+	fz_quic_state_init(&st);
+	CHECK_INT(fz_quic_client_datagram(&st, pkt, (size_t)n, &h), FZ_DPI_OK);
+	CHECK_STR(h.sni, "t051.example");
+	fz_quic_state_free(&st);
+
+	frames[1] = 0x06;
+	n = fz_quic_build_initial(0x54303531, dcid_a, 8, NULL, 0, 0, frames, fn, 1200, pkt,
+				  sizeof(pkt));
+	fz_quic_state_init(&st);
+	CHECK_INT(fz_quic_client_datagram(&st, pkt, (size_t)n, &h), FZ_DPI_MORE);
+	CHECK_INT(fz_reasm_contiguous(&st.crypto), 0);
 	fz_quic_state_free(&st);
 }
 
@@ -669,16 +706,24 @@ static void test_not_quic(void)
 	CHECK(!fz_quic_is_initial(dns, sizeof(dns), &ver));
 	CHECK_INT(ver, 0x77);
 
-	/* an Initial of a version we do not read (draft-28, Google T051) */
+	/* an Initial of a version we do not read (draft-22, Google Q050) */
 	n = read_hex_fixture("rfc9001-client-initial.hex", pkt, sizeof(pkt));
 	pkt[1] = 0xff;
 	pkt[2] = 0x00;
 	pkt[3] = 0x00;
-	pkt[4] = 0x1c;
+	pkt[4] = 0x16;
 	CHECK_INT(fz_quic_client_datagram(&st, pkt, n, &h), FZ_DPI_NOT);
 	CHECK(!fz_quic_is_initial(pkt, n, &ver));
-	memcpy(pkt + 1, "T051", 4);
+	memcpy(pkt + 1, "Q050", 4);
 	CHECK_INT(fz_quic_client_datagram(&st, pkt, n, &h), FZ_DPI_NOT);
+	/* a version we read but keys that do not fit (draft-28 label on a v1 packet) */
+	pkt[1] = 0xff;
+	pkt[2] = 0x00;
+	pkt[3] = 0x00;
+	pkt[4] = 0x1c;
+	CHECK(fz_quic_is_initial(pkt, n, &ver));
+	CHECK_INT(ver, 0xff00001c);
+	CHECK_INT(fz_quic_client_datagram(&st, pkt, n, &h), FZ_DPI_BAD);
 	/* version negotiation (version 0) */
 	memset(pkt + 1, 0, 4);
 	CHECK_INT(fz_quic_client_datagram(&st, pkt, n, &h), FZ_DPI_NOT);
@@ -823,6 +868,7 @@ int main(void)
 	test_split_three();
 	test_out_of_order_one_packet();
 	test_unknown_frame();
+	test_t051_frames();
 	test_coalesced();
 	test_dcid_change();
 	test_wrong_keys();
