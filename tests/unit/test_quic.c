@@ -820,9 +820,9 @@ static void test_captured(void)
 
 	/*
 	 * ngtcp2's gtlsclient: the whole ClientHello in one 1200-byte Initial
-	 * with an 18-byte DCID. The ClientHello's SNI is "localhost", not the
-	 * --sni name the fixtures' README gives: run with a numeric server
-	 * address, this gtlsclient (0.12.1) sent "localhost".
+	 * with an 18-byte DCID. Given a numeric server address, this
+	 * gtlsclient (0.12.1) ignores --sni and names "localhost"; given the
+	 * name, it sends that.
 	 */
 	d[0] = read_captured("gtlsclient-quic.1.bin", &n[0]);
 	CHECK_INT(n[0], 1200);
@@ -832,6 +832,14 @@ static void test_captured(void)
 	CHECK_STR(h.alpn, "h3");
 	CHECK(!h.ech);
 	CHECK_INT(st.dcid_len, 18);
+	fz_quic_state_free(&st);
+	free(d[0]);
+	d[0] = read_captured("gtlsclient-name-quic.1.bin", &n[0]);
+	fz_quic_state_init(&st);
+	CHECK_INT(fz_quic_client_datagram(&st, d[0], n[0], &h), FZ_DPI_OK);
+	CHECK_STR(h.sni, "quic-fraud.test");
+	CHECK_STR(h.alpn, "h3");
+	CHECK_INT(st.initials, 1);
 	fz_quic_state_free(&st);
 	free(d[0]);
 }
