@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "fz_dnsmsg.h"
+#include "fz_gquic.h"
 #include "fz_http.h"
 #include "fz_inspect.h"
 #include "fz_quic.h"
@@ -489,6 +490,16 @@ static void udp_quic(struct fz_inspector *ins, const struct fz_blmap *m, struct 
 	decide(ins, f, res, ip_listed(m, res), "ip");
 }
 
+/* A QUIC long header packet of a version family we know (any packet type). */
+static bool quic_long_header(const uint8_t *p, size_t len)
+{
+	if (len < 7 || (p[0] & 0xc0) != 0xc0)
+		return false;
+	uint32_t v = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 8 | p[4];
+	return v == FZ_QUIC_V1 || v == FZ_QUIC_V2 || (v >> 8) == 0xff0000 ||
+	       (v >> 16) == 0x5430 /* Google T0xx */;
+}
+
 static bool service_port(uint16_t port)
 {
 	return port == 443 || port == 80 || port == 53 || port == 853;
@@ -568,9 +579,21 @@ void fz_inspect_packet(struct fz_inspector *ins, const struct fz_blmap *m, const
 		return;
 	} else {
 		uint32_t version;
+		struct fz_tls_hello h;
 		if (f->quic ||
 		    fz_quic_is_initial(res->pkt.payload, res->pkt.payload_len, &version)) {
 			udp_quic(ins, m, f, res);
+		} else if (fz_gquic_chlo_parse(res->pkt.payload, res->pkt.payload_len, &h) ==
+			   FZ_DPI_OK) {
+			/* Google QUIC: the CHLO is in clear in the first packet. */
+			res->proto = FZ_PROTO_QUIC;
+			ins->st.by_proto[FZ_PROTO_QUIC]++;
+			decide_hello(ins, m, f, res, &h);
+		} else if (quic_long_header(res->pkt.payload, res->pkt.payload_len) &&
+			   f->c2s_pkts < QUIC_MAX_DATAGRAMS) {
+			/* 0-RTT or Handshake overtaking the Initial: wait for it. */
+			res->proto = FZ_PROTO_QUIC;
+			res->verdict = FZ_NV_PASS;
 		} else {
 			decide(ins, f, res, ip_listed(m, res), "ip");
 		}
