@@ -229,35 +229,42 @@ static enum fz_dpi_status next_line(const uint8_t *p, size_t n, size_t *line_len
 	return FZ_DPI_OK;
 }
 
-/* Request line "METHOD SP target SP HTTP/1.x"; p holds the whole line (no line end). */
+/*
+ * Request line "METHOD SP target SP HTTP/1.x"; p holds the whole line (no
+ * line end). Runs of SP between the words and after the version are
+ * accepted, as servers (nginx) accept them (RFC 9112 3 allows parsing on
+ * whitespace-delimited words), so such a request is read, not refused.
+ */
 static enum fz_dpi_status request_line(const uint8_t *p, size_t n, struct fz_http_req *r)
 {
-	const uint8_t *sp2;
-	size_t tlen, vlen;
-	enum fz_dpi_status st;
+	const uint8_t *end = p + n, *t, *te, *v;
 
 	/* the method and its SP were checked by the caller: r->method_len + 1 <= n */
-	const uint8_t *t = p + r->method_len + 1;
-	size_t rest = n - r->method_len - 1;
-
-	sp2 = memchr(t, ' ', rest);
-	if (!sp2)
-		return FZ_DPI_BAD; /* HTTP/0.9 or no version */
-	tlen = (size_t)(sp2 - t);
-	if (tlen == 0)
-		return FZ_DPI_BAD;
-	for (size_t i = 0; i < tlen; i++)
-		if (t[i] <= 0x20 || t[i] == 0x7f)
+	t = p + r->method_len + 1;
+	while (t < end && *t == ' ')
+		t++;
+	te = t;
+	while (te < end && *te != ' ') {
+		if (*te < 0x20 || *te == 0x7f)
 			return FZ_DPI_BAD;
-	vlen = rest - tlen - 1;
-	if (vlen == 8 && memcmp(sp2 + 1, "HTTP/2.0", 8) == 0 && r->method_len == 3 &&
-	    memcmp(p, "PRI", 3) == 0)
-		return FZ_DPI_NOT; /* the HTTP/2 connection preface */
-	if (vlen != 8 || memcmp(sp2 + 1, "HTTP/1.", 7) != 0 || sp2[8] < '0' || sp2[8] > '9')
+		te++;
+	}
+	if (te == t || te == end)
+		return FZ_DPI_BAD; /* no target, or HTTP/0.9 (no version) */
+	v = te;
+	while (v < end && *v == ' ')
+		v++;
+	if (end - v < 8)
 		return FZ_DPI_BAD;
-	r->version_minor = (uint8_t)(sp2[8] - '0');
-	st = parse_target(t, tlen, r);
-	return st;
+	for (const uint8_t *q = v + 8; q < end; q++)
+		if (*q != ' ')
+			return FZ_DPI_BAD;
+	if (memcmp(v, "HTTP/2.0", 8) == 0 && r->method_len == 3 && memcmp(p, "PRI", 3) == 0)
+		return FZ_DPI_NOT; /* the HTTP/2 connection preface */
+	if (memcmp(v, "HTTP/1.", 7) != 0 || v[7] < '0' || v[7] > '9')
+		return FZ_DPI_BAD;
+	r->version_minor = (uint8_t)(v[7] - '0');
+	return parse_target(t, (size_t)(te - t), r);
 }
 
 enum fz_dpi_status fz_http_request_parse(const uint8_t *buf, size_t len, struct fz_http_req *out)

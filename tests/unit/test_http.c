@@ -93,6 +93,11 @@ static void test_origin_form(void)
 	/* a Host header name that merely starts like Host */
 	CHECK_INT(parse("GET / HTTP/1.1\r\nHostname: x\r\nX-Host: y\r\n\r\n", &r), FZ_DPI_OK);
 	CHECK_INT(r.host_len, 0);
+	/* runs of spaces between the words and after the version, as nginx takes them */
+	CHECK_INT(parse("GET   /sp/ace   HTTP/1.1  \r\nHost: s.example\r\n\r\n", &r), FZ_DPI_OK);
+	CHECK_MEM_STR(r.path, r.path_len, "/sp/ace");
+	CHECK_INT(r.version_minor, 1);
+	check_splits("GET  http://s.example/x  HTTP/1.0 \n\n");
 	/* empty lines before the request line */
 	CHECK_INT(parse("\r\n\nGET /p HTTP/1.1\r\nHost: c.example\r\n\r\n", &r), FZ_DPI_OK);
 	CHECK_MEM_STR(r.host, r.host_len, "c.example");
@@ -181,8 +186,11 @@ static void test_not_and_bad(void)
 
 	/* malformed request lines */
 	CHECK_INT(status("GET /\r\n\r\n"), FZ_DPI_BAD); /* HTTP/0.9 */
-	CHECK_INT(status("GET  / HTTP/1.1\r\n\r\n"), FZ_DPI_BAD);
-	CHECK_INT(status("GET / HTTP/1.1 \r\n\r\n"), FZ_DPI_BAD);
+	CHECK_INT(status("GET \t/ HTTP/1.1\r\n\r\n"), FZ_DPI_BAD);
+	CHECK_INT(status("GET / \tHTTP/1.1\r\n\r\n"), FZ_DPI_BAD);
+	CHECK_INT(status("GET / HTTP/1.1 x\r\n\r\n"), FZ_DPI_BAD);
+	CHECK_INT(status("GET / HTTP/1.\r\n\r\n"), FZ_DPI_BAD);
+	CHECK_INT(status("GET    \r\n\r\n"), FZ_DPI_BAD);
 	CHECK_INT(status("GET / HTTP/2.0\r\n\r\n"), FZ_DPI_BAD);
 	CHECK_INT(status("GET / http/1.1\r\n\r\n"), FZ_DPI_BAD);
 	CHECK_INT(status("GET / HTTP/1.1x\r\n\r\n"), FZ_DPI_BAD);
