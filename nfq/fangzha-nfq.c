@@ -40,9 +40,10 @@
 #include "fz_metrics.h"
 #include "fz_nfqcfg.h"
 
-#define BATCH	    32
-#define PKT_BUF	    (0xffff + 4096) /* a GSO packet of 64 KiB and its netlink attributes */
-#define VERDICT_BUF (BATCH * 128)
+#define DEFAULT_CONFIG "/etc/fangzha/fangzha.conf"
+#define BATCH	       32
+#define PKT_BUF	       (0xffff + 4096) /* a GSO packet of 64 KiB and its netlink attributes */
+#define VERDICT_BUF    (BATCH * 128)
 
 /* What one queue thread counts; the scrape reads it while the thread writes. */
 enum qc {
@@ -808,6 +809,15 @@ static void usage(FILE *f)
 	       "prints one line per flow (tuple, protocol, name or URL, verdict).\n");
 }
 
+/* --pcap is an operator's check on a capture: the machine's config is only read when named. */
+static bool pcap_mode(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--pcap") == 0 || strncmp(argv[i], "--pcap=", 7) == 0)
+			return true;
+	return false;
+}
+
 enum {
 	O_USER = 256,
 	O_EVENTS,
@@ -849,6 +859,8 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
 			config = argv[i + 1];
 	}
+	if (!config && !pcap_mode(argc, argv) && access(DEFAULT_CONFIG, R_OK) == 0)
+		config = DEFAULT_CONFIG;
 	if (config && fz_nfq_cfg_load(config, &D.cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "fangzha-nfq: %s\n", err);
 		return 2;
