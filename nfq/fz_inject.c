@@ -280,6 +280,18 @@ static const char *html_entity(char c)
 	}
 }
 
+/* The length of the UTF-8 sequence at `s` when its lead and continuation bytes agree, else 0. */
+static size_t utf8_seq_len(const char *s)
+{
+	unsigned char c = (unsigned char)s[0];
+	size_t k = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+
+	for (size_t i = 1; i < k; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			return 0;
+	return k;
+}
+
 /*
  * `s` HTML-escaped, at most PAGE_FIELD_MAX bytes of output: a longer text
  * is cut (never inside a UTF-8 sequence or an entity) and ends with "…".
@@ -297,10 +309,9 @@ static void sb_escaped(struct sbuf *b, const char *s)
 
 		if (out) {
 			outlen = strlen(out);
-		} else if (c >= 0xc0 && c < 0xf8) {
+		} else if (c >= 0xc2 && c <= 0xf4 && utf8_seq_len(s + i) > 0) {
 			/* a UTF-8 sequence stays whole */
-			while (adv < 4 && ((unsigned char)s[i + adv] & 0xc0) == 0x80)
-				adv++;
+			adv = utf8_seq_len(s + i);
 			out = s + i;
 			outlen = adv;
 		} else {

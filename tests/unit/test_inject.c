@@ -342,6 +342,13 @@ static void test_block_page(void)
 		n = fz_http_block_page("fraud", "a\r\nb\x01", NULL, page, sizeof(page));
 		body = check_page_http(page, n);
 		CHECK(strstr(body, "a  b ") != NULL);
+		/* broken UTF-8 becomes '?', whole characters stay */
+		n = fz_http_block_page("fraud", "a\xe4z\xe8\xaf\x88\xc0\xaf\xff", NULL, page,
+				       sizeof(page));
+		body = check_page_http(page, n);
+		CHECK(strstr(body, "<b>a?z诈??"
+				   "?</b>") != NULL);
+		CHECK(utf8_ok(page));
 	}
 }
 
