@@ -4,10 +4,14 @@
  * read back with fz_pkt_parse (TCP/UDP) or by hand (ICMP), and every
  * checksum is verified here with a sum of our own.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "fz_inject.h"
 #include "fz_pkt.h"
@@ -472,6 +476,95 @@ static void test_icmp(int family)
 	CHECK_INT(fz_inject_icmp_prohibited(in, 0, &p, out, sizeof(out)), 0);
 }
 
+/*
+ * The injector on loopback: a UDP reply built for a packet "from" a local
+ * socket arrives at that socket. Needs CAP_NET_RAW and CAP_NET_ADMIN
+ * (SO_MARK): skipped with a message without them.
+ */
+static void test_injector(void)
+{
+	struct fz_injector *inj = NULL;
+	int r = fz_injector_open(0x10000000, &inj);
+
+	if (r == -EPERM || r == -EACCES) {
+		printf("injector: skipped (no CAP_NET_RAW/CAP_NET_ADMIN)\n");
+		return;
+	}
+	CHECK_INT(r, 0);
+	if (r < 0)
+		return;
+	CHECK_INT(fz_injector_send(inj, (const uint8_t *)"\x45", 1), -EINVAL);
+	CHECK_INT(fz_injector_send(
+		      inj, (const uint8_t *)"\x15\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 20),
+		  -EINVAL);
+	for (int family = 4; family <= 6; family += 2) {
+		int af = family == 4 ? AF_INET : AF_INET6;
+		int fd = socket(af, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		uint8_t in[100], out[FZ_INJECT_MAX];
+		char got[64];
+		struct fz_pkt p;
+		struct pollfd pfd;
+		size_t len, n;
+		uint16_t port;
+		int rc;
+
+		CHECK(fd >= 0);
+		if (fd < 0)
+			continue;
+		memset(&ss, 0, sizeof(ss));
+		ss.ss_family = (sa_family_t)af;
+		if (family == 4)
+			((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		else
+			((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
+		rc = bind(fd, (struct sockaddr *)&ss,
+			  family == 4 ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
+		if (rc < 0 && family == 6) {
+			printf("injector: IPv6 loopback unavailable, skipped\n");
+			close(fd);
+			continue;
+		}
+		CHECK_INT(rc, 0);
+		CHECK_INT(getsockname(fd, (struct sockaddr *)&ss, &sl), 0);
+		port = ntohs(family == 4 ? ((struct sockaddr_in *)&ss)->sin_port
+					 : ((struct sockaddr_in6 *)&ss)->sin6_port);
+		/* a "client" packet from our socket's address and port to loopback:53 */
+		len = client_udp(family, (const uint8_t *)"q", 1, in);
+		CHECK_INT(fz_pkt_parse(in, len, false, &p), 0);
+		memset(p.src, 0, 16);
+		memset(p.dst, 0, 16);
+		if (family == 4) {
+			p.src[0] = p.dst[0] = 127;
+			p.src[3] = p.dst[3] = 1;
+		} else {
+			p.src[15] = p.dst[15] = 1;
+		}
+		p.sport = port;
+		p.dport = 53;
+		n = fz_inject_udp_reply(&p, (const uint8_t *)"injected answer", 15, out,
+					sizeof(out));
+		CHECK(n > 0);
+		CHECK_INT(fz_injector_send(inj, out, n), 0);
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		CHECK_INT(poll(&pfd, 1, 2000), 1);
+		memset(got, 0, sizeof(got));
+		sl = sizeof(ss);
+		CHECK_INT(
+		    recvfrom(fd, got, sizeof(got) - 1, MSG_DONTWAIT, (struct sockaddr *)&ss, &sl),
+		    15);
+		CHECK_STR(got, "injected answer");
+		CHECK_INT(ntohs(family == 4 ? ((struct sockaddr_in *)&ss)->sin_port
+					    : ((struct sockaddr_in6 *)&ss)->sin6_port),
+			  53);
+		close(fd);
+	}
+	fz_injector_close(inj);
+	fz_injector_close(NULL);
+}
+
 int main(void)
 {
 	test_checksum();
@@ -484,5 +577,6 @@ int main(void)
 	test_udp_reply(6);
 	test_icmp(4);
 	test_icmp(6);
+	test_injector();
 	return fz_test_done();
 }
