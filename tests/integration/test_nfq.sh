@@ -139,7 +139,7 @@ note "namespaces $NZ_C $NZ_G $NZ_S, setup $(since "$T0") s"
 https()
 {
 	local out
-	out=$(nz_c curl -"$2" -sS --max-time 8 --cacert "$T/ca/ca.pem" -o "$T/body" \
+	out=$(nz_c curl -"$2" -sS --max-time "${MAXT:-8}" --cacert "$T/ca/ca.pem" -o "$T/body" \
 		-w '%{http_code} %{time_total}' "https://$1${3:-/ok.html}" 2>"$T/curl.err")
 	RC=$?
 	CODE=${out%% *}
@@ -314,13 +314,13 @@ own_rules()
 # The gateway's own rules (MSS clamping, a port redirect, a filter rule, a
 # notrack rule) that fangzha's must leave alone
 for ipt in iptables ip6tables; do
-	nz_g "$ipt" -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu &&
+	if ! { nz_g "$ipt" -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu &&
 		nz_g "$ipt" -t nat -A PREROUTING -p tcp --dport 8080 -j REDIRECT --to-ports 80 &&
 		nz_g "$ipt" -t filter -A FORWARD -p tcp --dport 9 -j DROP &&
-		nz_g "$ipt" -t raw -A PREROUTING -p udp --dport 123 -j CT --notrack || {
+		nz_g "$ipt" -t raw -A PREROUTING -p udp --dport 123 -j CT --notrack; }; then
 		echo "$ipt: the gateway's own rules could not be added"
 		exit 99
-	}
+	fi
 done
 BEFORE=$(save_rules)
 if nz_g "$FZ" rules --help >/dev/null 2>&1; then
@@ -353,7 +353,7 @@ start_nfq()
 {
 	: >"$T/nfq.log"
 	nz_run_bg "$NZ_G" "$T/nfq.log" "$NFQ" --config "$T/fangzha.conf" --queues 0 \
-		--blocklist "$BL" --events "$EV" --foreground "$@"
+		--blocklist "$BL" --events "$EV" --metrics 127.0.0.1@9477 --foreground "$@"
 	NFQ_PID=$NZ_BG_PID
 	for _ in $(seq 100); do
 		grep -q -e 'ready' -e '^fangzha-nfq: inspecting' "$T/nfq.log" 2>/dev/null && return 0
@@ -435,8 +435,10 @@ for fam in 4 6; do
 	http fraud.test $fam /ok.html
 	check "IPv$fam: http://fraud.test/ok.html (listed host) gets the block page (HTTP $CODE)" \
 		eval '[ "$CODE" = 403 ] && grep -qi "fraud" "$T/body"'
+	cp "$T/body" "$T/blockpage.html"
 done
-check "the block page names the appeal address from the config" grep -q "appeal.example" "$T/body"
+check "the block page names the appeal address from the config" grep -q "appeal.example" "$T/blockpage.html"
+check "the block page has Chinese text (UTF-8)" grep -qP '[\x{4e00}-\x{9fff}]' "$T/blockpage.html"
 # absolute-form request target (as sent to a proxy), Host of another name
 nz_c "$PY" - "$NZ_SRV4" <<'EOF' >"$T/abs.out" 2>&1
 import socket, sys
@@ -606,6 +608,19 @@ check "events: a JSON line per blocked flow with client, server, protocol, name 
 	[ $r = 0 ]
 grep -v "problems$" "$T/events.check" | show
 
+# ---------------------------------------------------------------- metrics
+nz_g curl -sS --max-time 3 http://127.0.0.1:9477/metrics >"$T/metrics" 2>&1
+metric()
+{
+	awk -v k="$1" '$1 == k { print $2 }' "$T/metrics"
+}
+blocks=$(metric 'fangzha_nfq_verdicts_total{verdict="block"}')
+check "/metrics: blocked verdicts counted (${blocks:-none})" [ "${blocks:-0}" -gt 10 ]
+for m in looped_packets_total verdict_errors_total inject_errors_total events_lost_total; do
+	v=$(metric "fangzha_nfq_$m")
+	check "/metrics: fangzha_nfq_$m is 0 (${v:-missing})" [ "${v:-x}" = 0 ]
+done
+
 # ---------------------------------------------------------------- kill -9
 nz_c bash -c 'for i in $(seq 30); do
 	curl -4 -s -o /dev/null --max-time 5 -w "%{http_code}\n" --cacert "$1" https://allowed.test/ok.html
@@ -623,6 +638,18 @@ check "kill -9 under a curl loop: $ok_all of 60 requests loaded ($ok_before befo
 	eval '[ "$ok_all" = 60 ] && [ "$ok_before" -lt 60 ]'
 https allowed.test 6
 check "after the kill: new unlisted flows pass (queue bypass, HTTP $CODE)" [ "$CODE" = 200 ]
+
+# ---------------------------------------------------------------- fail-closed
+if [ "$OWN_RULES" = 0 ]; then
+	nz_g "$FZ" rules install --mode gateway --queues 0 --config "$T/fangzha.conf" --fail-closed \
+		>"$T/rules.out" 2>&1
+	check "fangzha rules install --fail-closed over the installed rules: exit 0" [ $? = 0 ]
+	MAXT=2 https allowed.test 4
+	check "fail-closed and no fangzha-nfq: new HTTPS flows stop (curl exit $RC)" [ "$RC" != 0 ]
+	nz_c kdig @"$NZ_SRV4" +tcp +timeout=2 +retry=0 allowed.test A >"$T/dns.out" 2>&1
+	check "... while what the rules do not queue (DNS over TCP) still flows ($(dns_status))" \
+		[ "$(dns_status)" = NOERROR ]
+fi
 
 # ---------------------------------------------------------------- rules remove
 if [ "$OWN_RULES" = 1 ]; then
