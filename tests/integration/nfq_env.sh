@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
+# shellcheck disable=SC2034,SC2016 # variables used by the sourcing scripts; zone text
 # Sourced (bash) by tests/integration/test_nfq.sh (and usable by bench/ and
 # by hand to capture fixtures): three network namespaces in a row and real
 # servers in the last one.
