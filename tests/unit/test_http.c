@@ -83,6 +83,8 @@ static void test_origin_form(void)
 		  FZ_DPI_BAD);
 	CHECK_INT(status("GET / HTTP/1.1\r\nHost: a.example\r\nHost: a.example:81\r\n\r\n"),
 		  FZ_DPI_BAD);
+	CHECK_INT(status("GET / HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n"),
+		  FZ_DPI_BAD); /* same length, other name */
 	/* IPv6 literal: brackets off */
 	CHECK_INT(parse("GET / HTTP/1.1\r\nHost: [2001:db8::1]:8080\r\n\r\n", &r), FZ_DPI_OK);
 	CHECK_MEM_STR(r.host, r.host_len, "2001:db8::1");
@@ -207,6 +209,12 @@ static void test_not_and_bad(void)
 	CHECK_INT(status("GET / HTTP/1.1\r\nHost: a b\r\n\r\n"), FZ_DPI_BAD);
 	CHECK_INT(status("GET / HTTP/1.1\r\nHost: a.example:x\r\n\r\n"), FZ_DPI_BAD);
 	CHECK_INT(status("GET / HTTP/1.1\r\nHost: a/b\r\n\r\n"), FZ_DPI_BAD);
+	CHECK_INT(status("GET / HTTP/1.1\r\nHost: a.example:008080\r\n\r\n"), FZ_DPI_BAD);
+	CHECK_INT(status("GET / HTTP/1.1\r\nHost: a.example:0\r\n\r\n"), FZ_DPI_BAD);
+	CHECK_INT(status("GET / HTTP/1.1\r\nHost: [::1]x\r\n\r\n"), FZ_DPI_BAD);
+	CHECK_INT(status("GET / HTTP/1.1\r\nHost: [::1]:http\r\n\r\n"), FZ_DPI_BAD);
+	CHECK_INT(status("GET / HTTP/1.1\r\nHost: [::g]\r\n\r\n"), FZ_DPI_BAD);
+	CHECK_INT(status("GET / HTTP/1.1\r\nHost: []\r\n\r\n"), FZ_DPI_BAD);
 	/* a NUL inside a header value (the input is not a C string) */
 	static const uint8_t nul[] = "GET / HTTP/1.1\r\nX: a\0b\r\n\r\n";
 	struct fz_http_req r;

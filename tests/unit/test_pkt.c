@@ -286,6 +286,7 @@ static void test_ipv6(void)
 	ext[3] = 0x06; /* reserved bits only */
 	n = ipv6(pkt, 44, ext, 8, l4, n4, -1);
 	CHECK_INT(fz_pkt_parse(pkt, n, false, &k), 0);
+	CHECK_INT(fz_pkt_parse(pkt, 40 + 7, true, &k), -EBADMSG); /* the fragment header cut */
 
 	/* ESP, AH, no next header, ICMPv6, unknown: not ours */
 	static const uint8_t others[] = {50, 51, 59, 58, 253};

@@ -300,6 +300,7 @@ static void test_not_tls(void)
 		  FZ_DPI_MORE);
 	CHECK_INT(fz_tls_client_hello_parse((const uint8_t *)"", 0, &h), FZ_DPI_MORE);
 	CHECK_INT(fz_tls_client_hello_parse(NULL, 0, &h), FZ_DPI_MORE);
+	CHECK_INT(fz_tls_handshake_parse(NULL, 0, &h), FZ_DPI_MORE);
 	/* handshake streams: only a ClientHello */
 	CHECK_INT(fz_tls_handshake_parse((const uint8_t *)"\x02\x00\x00\x10", 4, &h), FZ_DPI_NOT);
 	CHECK_INT(fz_tls_handshake_parse((const uint8_t *)"\x01\x00", 2, &h), FZ_DPI_MORE);
@@ -442,6 +443,23 @@ static void test_bad(void)
 	}
 	e.n = 0;
 	ext(&e, 0, b.b, b.n);
+	hello(&hs, &e);
+	CHECK_INT(parse_hs(&hs), FZ_DPI_BAD);
+	/* a host_name entry cut inside its header or its name */
+	static const uint8_t cut_hdr[] = {0, 2, 0, 0};
+	static const uint8_t cut_name[] = {0, 5, 0, 0, 9, 'a', 'b'};
+	e.n = 0;
+	ext(&e, 0, cut_hdr, sizeof(cut_hdr));
+	hello(&hs, &e);
+	CHECK_INT(parse_hs(&hs), FZ_DPI_BAD);
+	e.n = 0;
+	ext(&e, 0, cut_name, sizeof(cut_name));
+	hello(&hs, &e);
+	CHECK_INT(parse_hs(&hs), FZ_DPI_BAD);
+	/* two ALPN extensions */
+	e.n = 0;
+	ext_alpn(&e, alpn_h2);
+	ext_alpn(&e, alpn_h2);
 	hello(&hs, &e);
 	CHECK_INT(parse_hs(&hs), FZ_DPI_BAD);
 	/* list length that disagrees with the extension */
