@@ -861,6 +861,9 @@ int main(int argc, char **argv)
 	}
 	if (!config && !pcap_mode(argc, argv) && access(DEFAULT_CONFIG, R_OK) == 0)
 		config = DEFAULT_CONFIG;
+	/* Loading replaces the whole struct (defaults included): free ours first. */
+	if (config)
+		fz_nfq_cfg_free(&D.cfg);
 	if (config && fz_nfq_cfg_load(config, &D.cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "fangzha-nfq: %s\n", err);
 		return 2;
