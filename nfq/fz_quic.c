@@ -559,13 +559,33 @@ static int quic_read_initial(struct fz_quic_state *st, struct quic_crypto *c, co
 	return 1;
 }
 
+/*
+ * Zero bytes after a packet, then a long header packet of the same version
+ * and DCID: a UDP GSO super-packet (segments of one size, the first padded
+ * with zeros after its packet). The next packet's offset, or 0.
+ */
+static size_t quic_next_segment(const uint8_t *p, size_t len, size_t off,
+				const struct quic_hdr *last)
+{
+	size_t o = off;
+
+	while (o < len && p[o] == 0)
+		o++;
+	if (o == off || len - o < 6 + last->dcid_len)
+		return 0;
+	if (!(p[o] & 0x80) || quic_be32(p + o + 1) != last->version || p[o + 5] != last->dcid_len ||
+	    memcmp(p + o + 6, last->dcid, last->dcid_len) != 0)
+		return 0;
+	return o;
+}
+
 enum fz_dpi_status fz_quic_client_datagram(struct fz_quic_state *st, const uint8_t *p, size_t len,
 					   struct fz_tls_hello *hello)
 {
 	struct quic_crypto *c = NULL;
-	struct quic_hdr h;
-	size_t off = 0;
-	bool seen = false;
+	struct quic_hdr h, last = {0};
+	size_t off = 0, next;
+	bool seen = false, have_last = false;
 	uint32_t contiguous;
 	enum fz_dpi_status s;
 	int rc;
@@ -573,8 +593,13 @@ enum fz_dpi_status fz_quic_client_datagram(struct fz_quic_state *st, const uint8
 	while (off < len) {
 		enum quic_walk w = quic_parse_long(p + off, len - off, &h);
 
-		if (w == QUIC_WALK_STOP)
+		if (w == QUIC_WALK_STOP) {
+			if (have_last && (next = quic_next_segment(p, len, off, &last)) != 0) {
+				off = next;
+				continue;
+			}
 			break;
+		}
 		if (w == QUIC_WALK_CUT) {
 			/* a cut header of a version we read: an Initial? then it was seen */
 			if (h.type == h.v->initial_type)
@@ -592,6 +617,8 @@ enum fz_dpi_status fz_quic_client_datagram(struct fz_quic_state *st, const uint8
 				break;
 		}
 		/* 0-RTT and Handshake packets are skipped by their Length */
+		last = h;
+		have_last = true;
 		off += h.end;
 	}
 

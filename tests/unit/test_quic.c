@@ -604,6 +604,31 @@ static void test_coalesced(void)
 		CHECK_INT(st.initials, 1);
 		fz_quic_state_free(&st);
 
+		/*
+		 * A UDP GSO super-packet: two segments, the first padded with
+		 * zeros after its Initial. The second is read when it belongs
+		 * to the same connection (version and DCID), not otherwise.
+		 */
+		for (int same = 1; same >= 0; same--) {
+			d = 0;
+			fn = put_crypto(frames, 0, hello, half);
+			n = fz_quic_build_initial(vs[v].version, dcid_a, 8, scid, 5, 0, frames, fn,
+						  0, dgram, sizeof(dgram));
+			d += (size_t)n;
+			memset(dgram + d, 0, 1200 - d);
+			d = 1200;
+			fn = put_crypto(frames, half, hello + half, hn - half);
+			n = fz_quic_build_initial(vs[v].version, same ? dcid_a : dcid_b, 8, scid, 5,
+						  1, frames, fn, 1200, dgram + d,
+						  sizeof(dgram) - d);
+			d += (size_t)n;
+			fz_quic_state_init(&st);
+			CHECK_INT(fz_quic_client_datagram(&st, dgram, d, &h),
+				  same ? FZ_DPI_OK : FZ_DPI_MORE);
+			CHECK_INT(st.initials, same ? 2 : 1);
+			fz_quic_state_free(&st);
+		}
+
 		/* only a 0-RTT packet: not an Initial at all */
 		d = fake_long(dgram, vs[v].version, vs[v].zero_rtt, 1200);
 		fz_quic_state_init(&st);
