@@ -477,6 +477,79 @@ static void test_icmp(int family)
 }
 
 /*
+ * The kernel itself reads our ICMP error: sent (on loopback) for a datagram
+ * of a connected UDP socket, it reaches that socket as an error (IPv4 code
+ * 13: EHOSTUNREACH; IPv6 code 1: EACCES), so its checksum and quote are
+ * what a real host accepts.
+ */
+static void icmp_to_socket(struct fz_injector *inj, int family)
+{
+	int af = family == 4 ? AF_INET : AF_INET6;
+	int srv = socket(af, SOCK_DGRAM | SOCK_CLOEXEC, 0),
+	    cli = socket(af, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	socklen_t al = family == 4 ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6), l;
+	struct sockaddr_storage a, b;
+	uint8_t orig[100], out[FZ_INJECT_MAX];
+	size_t hl = family == 4 ? 20 : 40, n;
+	uint16_t cport, sport;
+	struct pollfd pfd;
+	struct fz_pkt p;
+	char buf[16];
+
+	CHECK(srv >= 0 && cli >= 0);
+	memset(&a, 0, sizeof(a));
+	a.ss_family = (sa_family_t)af;
+	if (family == 4)
+		((struct sockaddr_in *)&a)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	else
+		((struct sockaddr_in6 *)&a)->sin6_addr = in6addr_loopback;
+	l = sizeof(a);
+	CHECK_INT(bind(srv, (struct sockaddr *)&a, al), 0);
+	CHECK_INT(getsockname(srv, (struct sockaddr *)&a, &l), 0);
+	CHECK_INT(connect(cli, (struct sockaddr *)&a, al), 0);
+	l = sizeof(b);
+	CHECK_INT(getsockname(cli, (struct sockaddr *)&b, &l), 0);
+	sport = ntohs(family == 4 ? ((struct sockaddr_in *)&a)->sin_port
+				  : ((struct sockaddr_in6 *)&a)->sin6_port);
+	cport = ntohs(family == 4 ? ((struct sockaddr_in *)&b)->sin_port
+				  : ((struct sockaddr_in6 *)&b)->sin6_port);
+	CHECK_INT(send(cli, "hello", 5, 0), 5);
+
+	/* the datagram as it went out: loopback to loopback, cport -> sport */
+	memset(orig, 0, sizeof(orig));
+	if (family == 4) {
+		orig[0] = 0x45;
+		orig[3] = 20 + 8 + 5;
+		orig[8] = 64;
+		orig[9] = IPPROTO_UDP;
+		orig[12] = orig[16] = 127;
+		orig[15] = orig[19] = 1;
+	} else {
+		orig[0] = 0x60;
+		orig[5] = 8 + 5;
+		orig[6] = IPPROTO_UDP;
+		orig[7] = 64;
+		orig[23] = orig[39] = 1;
+	}
+	orig[hl] = (uint8_t)(cport >> 8), orig[hl + 1] = (uint8_t)cport;
+	orig[hl + 2] = (uint8_t)(sport >> 8), orig[hl + 3] = (uint8_t)sport;
+	orig[hl + 5] = 8 + 5;
+	memcpy(orig + hl + 8, "hello", 5);
+	CHECK_INT(fz_pkt_parse(orig, hl + 13, false, &p), 0);
+	n = fz_inject_icmp_prohibited(orig, hl + 13, &p, out, sizeof(out));
+	CHECK_INT(n, hl + 8 + hl + 13);
+	CHECK_INT(fz_injector_send(inj, out, n), 0);
+	pfd.fd = cli;
+	pfd.events = POLLIN;
+	CHECK_INT(poll(&pfd, 1, 2000), 1);
+	errno = 0;
+	CHECK_INT(recv(cli, buf, sizeof(buf), MSG_DONTWAIT), -1);
+	CHECK_INT(errno, family == 4 ? EHOSTUNREACH : EACCES);
+	close(srv);
+	close(cli);
+}
+
+/*
  * The injector on loopback: a UDP reply built for a packet "from" a local
  * socket arrives at that socket. Needs CAP_NET_RAW and CAP_NET_ADMIN
  * (SO_MARK): skipped with a message without them.
@@ -560,6 +633,7 @@ static void test_injector(void)
 					    : ((struct sockaddr_in6 *)&ss)->sin6_port),
 			  53);
 		close(fd);
+		icmp_to_socket(inj, family);
 	}
 	fz_injector_close(inj);
 	fz_injector_close(NULL);
