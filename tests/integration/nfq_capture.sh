@@ -54,7 +54,7 @@ cap()
 {
 	local n=$1 f=$2 tp
 	shift 2
-	nz_c tcpdump -i eth0 --immediate-mode -U -s 0 -w "$T/$n.pcap" "$f" 2>"$T/$n.tcpdump" &
+	ip netns exec "$NZ_C" tcpdump -i eth0 --immediate-mode -U -s 0 -w "$T/$n.pcap" "$f" 2>"$T/$n.tcpdump" &
 	tp=$!
 	for _ in $(seq 50); do
 		grep -q listening "$T/$n.tcpdump" 2>/dev/null && break

@@ -199,9 +199,9 @@ dns_status()
 # length) first. Prints "reset", "serverhello", "closed" or "timeout".
 hello_bytewise()
 {
-	nz_c "$PY" - "$2" "$FIX/$1" "${3:-}" "${4:-}" <<'EOF'
+	nz_c "$PY" - "$2" "$FIX/$1" "${3:-}" "${4:-}" "$T/bw.port" <<'EOF'
 import socket, sys, time
-addr, path, frm, to = sys.argv[1:5]
+addr, path, frm, to, portfile = sys.argv[1:6]
 data = open(path, "rb").read()
 if frm:
     assert len(frm) == len(to) and frm.encode() in data
@@ -212,6 +212,8 @@ s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 s.settimeout(5)
 try:
     s.connect((addr, 443))
+    with open(portfile, "w") as f:
+        f.write("%d\n" % s.getsockname()[1])
     for i in range(len(data)):
         s.send(data[i:i + 1])
         time.sleep(0.0005)
@@ -462,11 +464,26 @@ check "nginx never saw a request for /app/fraud.apk or for fraud.test (of $(wc -
 	eval '! grep -q -e "/app/fraud.apk" -e " fraud.test " "$T/access.after"'
 
 # ---------------------------------------------------------------- QUIC
+ip netns exec "$NZ_C" tcpdump -i eth0 --immediate-mode -U -n -w "$T/icmp.pcap" \
+	"(icmp and icmp[0] = 3 and icmp[1] = 13) or (icmp6 and ip6[40] = 1 and ip6[41] = 1)" \
+	>/dev/null 2>"$T/tcpdump.err" &
+TCPDUMP=$!
+for _ in $(seq 30); do
+	grep -q listening "$T/tcpdump.err" 2>/dev/null && break
+	sleep 0.1
+done
 for fam in 4 6; do
 	t=$(now)
 	quic quic-fraud.test $fam
 	r=$?
-	check "IPv$fam: gtlsclient (QUIC v1) to quic-fraud.test fails (exit $RC, $(since "$t") s)" [ $r != 0 ]
+	check "IPv$fam: gtlsclient (QUIC v1) to v$fam.quic-fraud.test fails (exit $RC, $(since "$t") s)" [ $r != 0 ]
+	if [ $fam = 4 ]; then
+		sleep 0.3
+		kill "$TCPDUMP" 2>/dev/null
+		wait "$TCPDUMP" 2>/dev/null
+		nicmp=$(tcpdump -r "$T/icmp.pcap" -n 2>/dev/null | grep -c .)
+		check "... the client got ICMP administratively prohibited ($nicmp)" [ "${nicmp:-0}" -ge 1 ]
+	fi
 	quic quic-ok.test $fam
 	r=$?
 	check "IPv$fam: gtlsclient to quic-ok.test gets its HTTP/3 answer" [ $r = 0 ]
@@ -506,7 +523,7 @@ else
 fi
 
 # ---------------------------------------------------------------- 1-byte segments
-nz_c tcpdump -i eth0 --immediate-mode -n -w "$T/bytewise.pcap" "tcp dst port 443 and less 67" \
+ip netns exec "$NZ_C" tcpdump -i eth0 --immediate-mode -U -n -w "$T/bytewise.pcap" "tcp dst port 443 and less 67" \
 	>/dev/null 2>"$T/tcpdump.err" &
 TCPDUMP=$!
 for _ in $(seq 30); do
@@ -519,6 +536,13 @@ done
 for f in curl chromium; do
 	r=$(hello_bytewise $f-clienthello.bin "$NZ_SRV4")
 	check "$f's ClientHello (SNI fraud.test) in 1-byte segments, IPv4: $r (want reset)" [ "$r" = reset ]
+	if [ "$r" = reset ]; then
+		# the server got its reset too: no connection left from that port
+		sleep 0.2
+		port=$(cat "$T/bw.port")
+		nz_s ss -Htn state established "( dport = :$port )" >"$T/ss.out" 2>&1
+		check "... and nginx's end of it (client port $port) was reset too" [ ! -s "$T/ss.out" ]
+	fi
 	r=$(hello_bytewise $f-clienthello.bin "$NZ_SRV6")
 	check "$f's ClientHello in 1-byte segments, IPv6: $r (want reset)" [ "$r" = reset ]
 done
