@@ -227,10 +227,14 @@ enum fz_dpi_status fz_tls_handshake_parse(const uint8_t *buf, size_t len, struct
 	return read_handshake(buf, len, out);
 }
 
-/* The first bytes of a record header (h of 5 present): is it a handshake record? */
+/*
+ * The first bytes of a record header (h of 5 present): is it a handshake
+ * record? Any 3.x record version: servers ignore the ClientHello's record
+ * version (RFC 8446 5.1), so a client could pick an odd one to slip by.
+ */
 static enum fz_dpi_status record_header(const uint8_t *r, size_t h, size_t *rec_len)
 {
-	if (r[0] != REC_HANDSHAKE || (h >= 2 && r[1] != 3) || (h >= 3 && r[2] > 4))
+	if (r[0] != REC_HANDSHAKE || (h >= 2 && r[1] != 3))
 		return FZ_DPI_NOT;
 	if (h < REC_HDR)
 		return FZ_DPI_MORE;

@@ -278,7 +278,6 @@ static void test_not_tls(void)
 	    {"\x17\x03\x03\x00\x10", 5},	 /* application data */
 	    {"\x15\x03\x03\x00\x02\x02\x28", 7}, /* alert */
 	    {"\x16\x02", 2},			 /* SSL 2 version */
-	    {"\x16\x03\x05", 3},		 /* unknown record version */
 	    {"\x80\x2e\x01\x03\x01", 5},	 /* SSLv2-compatible hello */
 	    {"\x16\x03\x03\x00\x30\x02", 6},	 /* a ServerHello */
 	    {"\x16\x03\x03\x00\x30\x0b\x00", 7}, /* a Certificate */
@@ -397,7 +396,7 @@ static void test_bad(void)
 	CHECK_INT(fz_tls_client_hello_parse(rec.b, 5 + 100 + 1, &h), FZ_DPI_BAD);
 	CHECK_INT(fz_tls_client_hello_parse(rec.b, 5 + 100, &h), FZ_DPI_MORE);
 	rec.b[5 + 100] = 22;
-	rec.b[5 + 100 + 2] = 9;
+	rec.b[5 + 100 + 1] = 9; /* a second record that is not TLS 3.x */
 	CHECK_INT(fz_tls_client_hello_parse(rec.b, rec.n, &h), FZ_DPI_BAD);
 
 	/* an extension running past the block */
@@ -572,7 +571,7 @@ static void test_shapes(void)
 	CHECK_INT(fz_tls_handshake_parse(hs.b, hs.n, &h), FZ_DPI_OK);
 	CHECK_STR(h.alpn, "a??,?b");
 
-	/* record version 3.0 and 3.4 are accepted */
+	/* any 3.x record version is accepted: servers ignore it */
 	typical_exts(&e, "v.example");
 	hello(&hs, &e);
 	records(&rec, &hs, NULL, 0);
@@ -580,6 +579,10 @@ static void test_shapes(void)
 	CHECK_INT(fz_tls_client_hello_parse(rec.b, rec.n, &h), FZ_DPI_OK);
 	rec.b[2] = 4;
 	CHECK_INT(fz_tls_client_hello_parse(rec.b, rec.n, &h), FZ_DPI_OK);
+	rec.b[2] = 0x7f;
+	CHECK_INT(fz_tls_client_hello_parse(rec.b, rec.n, &h), FZ_DPI_OK);
+	rec.b[1] = 2;
+	CHECK_INT(fz_tls_client_hello_parse(rec.b, rec.n, &h), FZ_DPI_NOT);
 }
 
 static void check_fixture(const char *rel, const char *sni, const char *alpn, bool ech)
