@@ -2,7 +2,7 @@
 /*
  * QUIC client Initial packets: the keys every on-path observer can derive
  * from the Destination Connection ID (RFC 9001 section 5.2, RFC 9369 section
- * 3.3.1, draft-29), header protection removed, AES-128-GCM opened,
+ * 3.3.1, drafts 23-34, Google T051), header protection removed, AES-128-GCM opened,
  * coalesced packets split, CRYPTO frames reassembled across packets and
  * offsets, and the TLS ClientHello read from the CRYPTO stream. libcrypto
  * (OpenSSL 3) does HKDF, AES-ECB and AES-GCM. No I/O.
@@ -46,7 +46,8 @@ bool fz_quic_is_initial(const uint8_t *p, size_t len, uint32_t *version);
 /* Per-flow state: what the client's Initials delivered so far. */
 struct fz_quic_state {
 	uint32_t version;
-	uint8_t dcid[FZ_QUIC_MAX_CID]; /* DCID of the first Initial read: the keys' source */
+	uint8_t dcid[FZ_QUIC_MAX_CID]; /* DCID whose keys last opened an Initial (the first one's,
+					  until a Retry) */
 	uint8_t dcid_len;
 	bool have_keys;
 	struct fz_quic_keys keys;
