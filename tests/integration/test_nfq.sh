@@ -11,25 +11,35 @@
 # names through its own /etc/hosts (ip netns exec binds
 # /etc/netns/NS/hosts), never through fangzha-dns. The blocklist, made by
 # `fangzha compile`: fraud.test (and below), quic-fraud.test, the URL
-# allowed.test/app/fraud.apk, doh.test as category doh. Checks, IPv4 and IPv6:
+# allowed.test/app/fraud.apk, doh.test as category doh; config [nfq] with
+# block_doh, block_dot and an appeal address. Every client first loads the
+# pages it is later kept from, without the inspector. Checks, IPv4 and IPv6:
+#   - rules: install twice gives one ruleset; the gateway's own rules (filter,
+#     nat, mangle, raw) stay; remove restores iptables-save / ip6tables-save
+#     (counters stripped) exactly
 #   - HTTPS (curl) to a listed name: reset within 1 s (curl exit 35 or 56);
-#     an unlisted name loads; a listed DoH name is reset with block_doh
-#   - HTTP: a listed URL and a listed host get the 403 block page (the server
-#     never sees the request); another path on the same host loads
-#   - QUIC (gtlsclient) to a listed name fails, an unlisted one loads
+#     an unlisted name loads, also three requests on one connection; DoH
+#     (category doh) and DoT (port 853) names are reset by policy
+#   - a new list generation (app.test added): reset within 1.5 s
+#   - HTTP: a listed URL and a listed host get the 403 block page (Chinese
+#     text, the appeal address), also in absolute form; the server never
+#     sees those requests; other paths on the same host load
+#   - QUIC (gtlsclient) to a listed name fails, with ICMP administratively
+#     prohibited to the client; an unlisted one loads
 #   - headless Chromium: a listed name fails over TCP and over HTTP/3, an
 #     unlisted one loads over both
-#   - Chromium's ClientHello (fixture) sent in 1-byte TCP segments: reset;
-#     the same bytes with one letter of the SNI changed: a ServerHello
+#   - captured ClientHellos (curl 517 bytes, Chromium 1950 bytes, SNI
+#     fraud.test) in 1-byte TCP segments: reset at both ends; the Chromium one
+#     with an unlisted SNI (one letter changed): a ServerHello
 #   - DNS over UDP to the foreign resolver: a listed name gets NXDOMAIN with
 #     EDE 15, an unlisted name resolves
 #   - the events file: one JSON line per blocked flow with client, server,
-#     protocol and the name or URL
+#     protocol and the name or URL; /metrics counts blocks, no looped packets
+#     (the rules save the marks), no verdict, inject or event errors
 #   - --user nobody: the daemon keeps only CAP_NET_ADMIN and CAP_NET_RAW
-#   - kill -9 of fangzha-nfq under a curl loop: no request of the loop fails
-#   - `fangzha rules install` twice changes nothing the second time;
-#     `fangzha rules remove` leaves iptables-save / ip6tables-save (counters
-#     stripped) as before install
+#   - kill -9 of fangzha-nfq under a curl loop: no request of the loop fails,
+#     new flows pass (queue bypass); rules with --fail-closed then stop new
+#     queued flows while unqueued traffic (DNS over TCP) flows
 # Prints one "ok N - ..." or "not ok N - ..." line per check; exit 1 if any
 # failed, 77 (skip) without root or a tool (nginx, caddy, nsd, kdig, curl,
 # gtlsclient, iptables, python3), 99 when the setup itself fails. Chromium
