@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck disable=SC2016 # conditions in single quotes are eval'ed by check
 # fangzha-nfq end to end in network namespaces (suite 'integration'):
-#   test_nfq.sh FANGZHA_NFQ FANGZHA [DATA_DIR]
+#   test_nfq.sh FANGZHA_NFQ FANGZHA [DATA_DIR]   (DATA_DIR: accepted, unused)
 #
 # client (10.77.1.2, fd77:1::2) -- gateway (fangzha-nfq, rules from
 # `fangzha rules install --mode gateway`) -- server (nginx HTTP/HTTPS on
