@@ -535,7 +535,7 @@ void fz_nfq_cfg_defaults(struct fz_nfq_cfg *cfg)
 	cfg->rcvbuf = 8u << 20;
 	cfg->mark_decided = DEFAULT_MARK_DECIDED;
 	cfg->mark_blocked = DEFAULT_MARK_BLOCKED;
-	cfg->max_queued_bytes = 65536;
+	cfg->max_queued_bytes = 262144;
 	cfg->max_flows = 65536;
 	cfg->max_memory = 64ull << 20;
 	cfg->flow_timeout_ms = 30000;

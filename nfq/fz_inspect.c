@@ -268,6 +268,17 @@ static void decide_hello(struct fz_inspector *ins, const struct fz_blmap *m, str
 	decide(ins, f, res, ip_listed(m, res), "ip");
 }
 
+/* A name read from an unfinished ClientHello: is it blocked whatever the rest says? */
+static bool early_block(const struct fz_inspector *ins, const struct fz_blmap *m,
+			struct fz_inspect_result *res, const struct fz_tls_hello *h)
+{
+	const char *reason = NULL;
+
+	if (!take_name(h->sni, h->sni_len, res->name))
+		return false;
+	return name_listed(ins, m, res, &reason);
+}
+
 static void decide_http(struct fz_inspector *ins, const struct fz_blmap *m, struct fz_flow *f,
 			struct fz_inspect_result *res, const struct fz_http_req *h)
 {
@@ -351,8 +362,15 @@ static void tcp_packet(struct fz_inspector *ins, const struct fz_blmap *m, struc
 	bool more = false;
 	if (!(f->not_mask & (1u << FZ_PROTO_TLS))) {
 		struct fz_tls_hello h;
-		enum fz_dpi_status st = fz_tls_client_hello_parse(s, n, &h);
+		enum fz_dpi_status st = fz_tls_client_hello_peek(s, n, &h);
 		if (st == FZ_DPI_OK) {
+			res->proto = pk->dport == 853 ? FZ_PROTO_DOT : FZ_PROTO_TLS;
+			ins->st.by_proto[res->proto]++;
+			decide_hello(ins, m, f, res, &h);
+			return;
+		}
+		if (st == FZ_DPI_MORE && h.has_sni && early_block(ins, m, res, &h)) {
+			/* The name is read and listed: no need to wait for the rest. */
 			res->proto = pk->dport == 853 ? FZ_PROTO_DOT : FZ_PROTO_TLS;
 			ins->st.by_proto[res->proto]++;
 			decide_hello(ins, m, f, res, &h);

@@ -197,8 +197,12 @@ static enum fz_dpi_status read_hello_body(const uint8_t *p, size_t avail, size_t
 	return FZ_DPI_OK;
 }
 
-/* A handshake stream holding `n` bytes: the ClientHello at its start. */
-static enum fz_dpi_status read_handshake(const uint8_t *msg, size_t n, struct fz_tls_hello *out)
+/*
+ * A handshake stream holding `n` bytes: the ClientHello at its start. With
+ * `peek`, what was read is written out on MORE too.
+ */
+static enum fz_dpi_status read_handshake(const uint8_t *msg, size_t n, struct fz_tls_hello *out,
+					 bool peek)
 {
 	struct fz_tls_hello h;
 	enum fz_dpi_status st;
@@ -215,7 +219,7 @@ static enum fz_dpi_status read_handshake(const uint8_t *msg, size_t n, struct fz
 		return FZ_DPI_BAD;
 	memset(&h, 0, sizeof(h));
 	st = read_hello_body(msg + HS_HDR, min_sz(n - HS_HDR, body), body, &h);
-	if (st == FZ_DPI_OK)
+	if (st == FZ_DPI_OK || (peek && st == FZ_DPI_MORE))
 		*out = h;
 	return st;
 }
@@ -224,7 +228,7 @@ enum fz_dpi_status fz_tls_handshake_parse(const uint8_t *buf, size_t len, struct
 {
 	if (!buf)
 		return FZ_DPI_MORE;
-	return read_handshake(buf, len, out);
+	return read_handshake(buf, len, out, false);
 }
 
 /*
@@ -244,8 +248,8 @@ static enum fz_dpi_status record_header(const uint8_t *r, size_t h, size_t *rec_
 	return FZ_DPI_OK;
 }
 
-enum fz_dpi_status fz_tls_client_hello_parse(const uint8_t *buf, size_t len,
-					     struct fz_tls_hello *out)
+static enum fz_dpi_status client_hello(const uint8_t *buf, size_t len, struct fz_tls_hello *out,
+				       bool peek)
 {
 	uint8_t copy[HS_HDR + FZ_TLS_HELLO_MAX];
 	const uint8_t *msg = NULL; /* the handshake bytes: in place (one record) or in `copy` */
@@ -294,5 +298,18 @@ enum fz_dpi_status fz_tls_client_hello_parse(const uint8_t *buf, size_t len,
 	}
 	if (n == 0)
 		return FZ_DPI_MORE;
-	return read_handshake(msg, n, out);
+	return read_handshake(msg, n, out, peek);
+}
+
+enum fz_dpi_status fz_tls_client_hello_parse(const uint8_t *buf, size_t len,
+					     struct fz_tls_hello *out)
+{
+	return client_hello(buf, len, out, false);
+}
+
+enum fz_dpi_status fz_tls_client_hello_peek(const uint8_t *buf, size_t len,
+					    struct fz_tls_hello *out)
+{
+	memset(out, 0, sizeof(*out));
+	return client_hello(buf, len, out, true);
 }

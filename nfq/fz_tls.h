@@ -45,6 +45,17 @@ struct fz_tls_hello {
 enum fz_dpi_status fz_tls_client_hello_parse(const uint8_t *buf, size_t len,
 					     struct fz_tls_hello *out);
 
+/*
+ * The same, but on FZ_DPI_MORE `out` holds what the bytes so far showed
+ * (zeroed when they showed nothing): has_sni is set once the whole server_name
+ * extension has arrived, even while later extensions are still missing.
+ * The inspector uses it to block as soon as a listed name is read (a
+ * ClientHello sent in tiny segments may never arrive whole through a
+ * byte-capped queue); an unlisted name still waits for the whole hello.
+ */
+enum fz_dpi_status fz_tls_client_hello_peek(const uint8_t *buf, size_t len,
+					    struct fz_tls_hello *out);
+
 /* Same, over handshake messages without record headers (a QUIC CRYPTO stream from offset 0). */
 enum fz_dpi_status fz_tls_handshake_parse(const uint8_t *buf, size_t len, struct fz_tls_hello *out);
 

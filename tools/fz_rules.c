@@ -27,7 +27,7 @@ void fz_rules_opts_defaults(struct fz_rules_opts *o)
 	o->n_queues = 1;
 	o->mark_decided = 0x10000000u;
 	o->mark_blocked = 0x20000000u;
-	o->max_queued_bytes = 65536;
+	o->max_queued_bytes = 262144;
 	o->fail_closed = false;
 }
 

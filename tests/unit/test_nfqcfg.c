@@ -66,7 +66,7 @@ static void check_defaults(const struct fz_nfq_cfg *c)
 	CHECK_INT(c->rcvbuf, 8 << 20);
 	CHECK_INT(c->mark_decided, 0x10000000);
 	CHECK_INT(c->mark_blocked, 0x20000000);
-	CHECK_INT(c->max_queued_bytes, 65536);
+	CHECK_INT(c->max_queued_bytes, 262144);
 	CHECK_INT(c->max_flows, 65536);
 	CHECK_INT(c->max_memory, 64ull << 20);
 	CHECK_INT(c->flow_timeout_ms, 30000);

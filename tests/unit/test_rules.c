@@ -57,7 +57,7 @@ static void test_defaults_and_check(void)
 	CHECK_INT(o.n_queues, 1);
 	CHECK_INT(o.mark_decided, 0x10000000);
 	CHECK_INT(o.mark_blocked, 0x20000000);
-	CHECK_INT(o.max_queued_bytes, 65536);
+	CHECK_INT(o.max_queued_bytes, 262144);
 	CHECK(!o.fail_closed);
 	CHECK_INT(fz_rules_opts_check(&o, err, sizeof(err)), 0);
 
@@ -111,10 +111,10 @@ static const char *const gateway_v4[] = {
     "iptables -w -A FANGZHA -m connmark --mark 0x10000000/0x10000000 -j RETURN",
     "iptables -w -A FANGZHA -m conntrack --ctdir REPLY -j RETURN",
     "iptables -w -A FANGZHA -p tcp -m multiport --dports 80,443,853 -m connbytes --connbytes "
-    "0:65536 --connbytes-mode bytes --connbytes-dir original -j NFQUEUE --queue-num 0 "
+    "0:262144 --connbytes-mode bytes --connbytes-dir original -j NFQUEUE --queue-num 0 "
     "--queue-bypass",
     "iptables -w -A FANGZHA -p udp -m multiport --dports 53,443 -m connbytes --connbytes "
-    "0:65536 --connbytes-mode bytes --connbytes-dir original -j NFQUEUE --queue-num 0 "
+    "0:262144 --connbytes-mode bytes --connbytes-dir original -j NFQUEUE --queue-num 0 "
     "--queue-bypass",
     "iptables -w -I FORWARD 1 -j FANGZHA",
 };
@@ -352,9 +352,9 @@ static void test_nft(void)
 		  "\t\tct mark & 0x20000000 == 0x20000000 drop\n"
 		  "\t\tct mark & 0x10000000 == 0x10000000 accept\n"
 		  "\t\tct direction reply accept\n"
-		  "\t\tmeta l4proto tcp tcp dport { 80, 443, 853 } ct original bytes 0-65536 "
+		  "\t\tmeta l4proto tcp tcp dport { 80, 443, 853 } ct original bytes 0-262144 "
 		  "queue num 0 bypass\n"
-		  "\t\tmeta l4proto udp udp dport { 53, 443 } ct original bytes 0-65536 queue "
+		  "\t\tmeta l4proto udp udp dport { 53, 443 } ct original bytes 0-262144 queue "
 		  "num 0 bypass\n"
 		  "\t}\n"
 		  "}\n");
