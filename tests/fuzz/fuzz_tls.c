@@ -9,7 +9,9 @@
  *  - an OK answer does not change when bytes are appended, and no prefix of
  *    an OK input is OK with another answer (a prefix is MORE or the same);
  *  - a hello the handshake reader accepts, wrapped into TLS records (cut in
- *    two when the input says so), reads the same through the record reader.
+ *    two when the input says so), reads the same through the record reader;
+ *  - the peek reader agrees with the record reader, and a name it shows from
+ *    an unfinished hello stays the same on shorter prefixes that show one.
  */
 #include <string.h>
 
@@ -81,6 +83,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	check_entry(fz_tls_client_hello_parse, data, size);
 	check_entry(fz_tls_handshake_parse, data, size);
+
+	/*
+	 * The peek reader answers as the record reader does; on OK it reads the
+	 * same hello, on MORE what it shows is well formed, and a name it shows
+	 * is the one the whole hello would carry once it completes.
+	 */
+	{
+		struct fz_tls_hello p, f;
+		enum fz_dpi_status sp = fz_tls_client_hello_peek(data, size, &p);
+		enum fz_dpi_status sf = fz_tls_client_hello_parse(data, size, &f);
+		FZ_FUZZ_CHECK(sp == sf);
+		if (sp == FZ_DPI_OK)
+			FZ_FUZZ_CHECK(same(&p, &f));
+		if (sp == FZ_DPI_MORE && p.has_sni) {
+			FZ_FUZZ_CHECK(p.sni_len <= FZ_TLS_NAME_MAX && strlen(p.sni) == p.sni_len);
+			for (size_t k = size; k > 0; k--) {
+				struct fz_tls_hello q;
+				if (fz_tls_client_hello_peek(data, k, &q) != FZ_DPI_MORE)
+					break;
+				if (!q.has_sni)
+					break;
+				FZ_FUZZ_CHECK(strcmp(q.sni, p.sni) == 0);
+				if (k + 64 < size)
+					break; /* a few prefixes are enough */
+			}
+		}
+	}
 
 	/* the handshake reader's hello in one or two records */
 	if (size >= 4 && run(fz_tls_handshake_parse, data, size, &h) == FZ_DPI_OK) {
