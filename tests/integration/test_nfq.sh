@@ -557,8 +557,9 @@ for _ in $(seq 30); do
 	sleep 0.1
 done
 # curl's ClientHello: 517 segments, about 27 kB (IPv4) or 38 kB (IPv6) of
-# packets; Chromium's: 1950 segments, about 103 kB or 142 kB, more than the
-# default byte cap of the rules (65536) counts in packets
+# packets; Chromium's: 1950 segments, about 103 kB or 142 kB (the rules' byte
+# cap, 256 KiB by default, counts whole packets); a listed name is reset as
+# soon as its server_name extension is read
 for f in curl chromium; do
 	r=$(hello_bytewise $f-clienthello.bin "$NZ_SRV4")
 	check "$f's ClientHello (SNI fraud.test) in 1-byte segments, IPv4: $r (want reset)" [ "$r" = reset ]
@@ -579,7 +580,9 @@ sleep 0.3
 kill "$TCPDUMP" 2>/dev/null
 wait "$TCPDUMP" 2>/dev/null
 nseg=$(tcpdump -r "$T/bytewise.pcap" -n 2>/dev/null | grep -c "length 1$")
-check "tcpdump saw the client send >= 4000 one-byte segments over IPv4 ($nseg)" [ "${nseg:-0}" -ge 4000 ]
+# the listed hellos stop at their server_name (a few hundred segments); the
+# unlisted one goes to its end: 1950 segments
+check "tcpdump saw the client send >= 2000 one-byte segments over IPv4 ($nseg)" [ "${nseg:-0}" -ge 2000 ]
 
 # ---------------------------------------------------------------- DNS
 for fam in 4 6; do
