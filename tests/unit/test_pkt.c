@@ -37,7 +37,8 @@ static size_t tcp_seg(uint8_t *b, unsigned optwords, const uint8_t *data, size_t
 	b[13] = FZ_TCP_PSH | FZ_TCP_ACK;
 	put16(b + 14, 502);
 	memset(b + 20, 1, hl - 20);
-	memcpy(b + hl, data, n);
+	if (n)
+		memcpy(b + hl, data, n);
 	return hl + n;
 }
 
@@ -47,7 +48,8 @@ static size_t udp_dgram(uint8_t *b, const uint8_t *data, size_t n, int ulen)
 	put16(b + 2, 53);
 	put16(b + 4, ulen < 0 ? (unsigned)(8 + n) : (unsigned)ulen);
 	put16(b + 6, 0);
-	memcpy(b + 8, data, n);
+	if (n)
+		memcpy(b + 8, data, n);
 	return 8 + n;
 }
 
@@ -65,7 +67,8 @@ static size_t ipv4(uint8_t *b, uint8_t proto, unsigned optwords, uint16_t frag, 
 	b[9] = proto;
 	b[12] = 192, b[13] = 0, b[14] = 2, b[15] = 7;
 	b[16] = 198, b[17] = 51, b[18] = 100, b[19] = 9;
-	memcpy(b + hl, l4, n);
+	if (n)
+		memcpy(b + hl, l4, n);
 	return hl + n;
 }
 
@@ -80,8 +83,10 @@ static size_t ipv6(uint8_t *b, uint8_t nh, const uint8_t *ext, size_t elen, cons
 	b[7] = 64;
 	b[8] = 0x20, b[9] = 0x01, b[10] = 0x0d, b[11] = 0xb8, b[23] = 7;
 	b[24] = 0x20, b[25] = 0x01, b[26] = 0x0d, b[27] = 0xb8, b[39] = 9;
-	memcpy(b + 40, ext, elen);
-	memcpy(b + 40 + elen, l4, n);
+	if (elen)
+		memcpy(b + 40, ext, elen);
+	if (n)
+		memcpy(b + 40 + elen, l4, n);
 	return 40 + elen + n;
 }
 
