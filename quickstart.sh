@@ -93,6 +93,24 @@ wait $dns_pid 2>/dev/null || true
 trap - EXIT
 
 echo
+echo "== fangzha-nfq --pcap: captures of real clients (Chromium over TCP and HTTP/3, curl),"
+echo "   first against the starter list, then against a list that has their names"
+nfq="$build/nfq/fangzha-nfq"
+caps="$src/tests/fixtures/nfq/captured"
+if [ -x "$nfq" ]; then
+	for c in chromium-tcp chromium-quic curl; do
+		"$nfq" --pcap "$caps/$c.pcap" --blocklist "$list"
+	done
+	printf 'fraud.test\nquic-fraud.test\n' >"$qs/demo-names.txt"
+	"$fz" compile -o "$qs/demo.fzb" --format domains --match subtree --name demo \
+		"$qs/demo-names.txt" >/dev/null
+	for c in chromium-tcp chromium-quic; do
+		"$nfq" --pcap "$caps/$c.pcap" --blocklist "$qs/demo.fzb"
+	done
+	echo "(on a gateway: fangzha rules install --mode gateway; fangzha-nfq --queues 0)"
+fi
+
+echo
 echo "== feeds"
 "$fz" feeds status --config "$qs/fangzha.conf"
 
