@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <pthread.h>
 #include <pwd.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fz_daemon.h"
@@ -91,4 +94,43 @@ int fz_drop_privileges(const char *user, const int *keep, size_t n_keep, char *e
 		return -EPERM;
 	}
 	return 0;
+}
+
+static const char *log_prog = "fangzha";
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void fz_log_init(const char *prog)
+{
+	log_prog = prog;
+}
+
+void fz_logf(const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&log_lock);
+	fprintf(stderr, "%s: ", log_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	pthread_mutex_unlock(&log_lock);
+}
+
+static uint64_t clock_ms(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t fz_mono_ms(void)
+{
+	return clock_ms(CLOCK_MONOTONIC);
+}
+
+uint64_t fz_wall_ms(void)
+{
+	return clock_ms(CLOCK_REALTIME);
 }

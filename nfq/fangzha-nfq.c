@@ -89,38 +89,7 @@ static struct {
 	unsigned nq;
 	atomic_bool stop;
 	_Atomic uint64_t generation;
-	pthread_mutex_t log_lock;
-} D = {.log_lock = PTHREAD_MUTEX_INITIALIZER};
-
-static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void logf_(const char *fmt, ...)
-{
-	va_list ap;
-
-	pthread_mutex_lock(&D.log_lock);
-	fputs("fangzha-nfq: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	pthread_mutex_unlock(&D.log_lock);
-}
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
+} D;
 
 static inline void qinc(struct qthread *q, enum qc c, uint64_t n)
 {
@@ -188,7 +157,7 @@ static void write_event(struct qthread *q, const struct fz_blmap *m,
 	if (!D.events)
 		return;
 	report_fill(m, res, &rp);
-	e.time_ms = wall_ms();
+	e.time_ms = fz_wall_ms();
 	e.source = "nfq";
 	e.client = rp.client;
 	e.server = rp.server;
@@ -362,10 +331,10 @@ static void *queue_main(void *arg)
 	struct iovec *iov = calloc(BATCH, sizeof(*iov));
 	char *bufs = malloc((size_t)BATCH * PKT_BUF);
 	int fd = mnl_socket_get_fd(q->nl);
-	uint64_t last_tick = mono_ms(), last_snap = 0;
+	uint64_t last_tick = fz_mono_ms(), last_snap = 0;
 
 	if (!msgs || !iov || !bufs) {
-		logf_("queue %u: out of memory", q->queue);
+		fz_logf("queue %u: out of memory", q->queue);
 		atomic_store(&D.stop, true);
 		goto out;
 	}
@@ -378,14 +347,14 @@ static void *queue_main(void *arg)
 	while (!atomic_load_explicit(&D.stop, memory_order_relaxed)) {
 		/* Block for the first packet, then take whatever else is already there. */
 		int n = recvmmsg(fd, msgs, BATCH, MSG_WAITFORONE, NULL);
-		uint64_t now = mono_ms();
+		uint64_t now = fz_mono_ms();
 
 		if (n < 0) {
 			if (errno == ENOBUFS) {
 				/* The kernel could not hand us packets: count, carry on. */
 				qinc(q, QC_ENOBUFS, 1);
 			} else if (errno != EAGAIN && errno != EINTR) {
-				logf_("queue %u: receive failed: %s", q->queue, strerror(errno));
+				fz_logf("queue %u: receive failed: %s", q->queue, strerror(errno));
 				usleep(10000);
 			}
 			n = 0;
@@ -436,29 +405,6 @@ out:
 
 /* --- metrics ------------------------------------------------------------------ */
 
-struct out {
-	char *buf;
-	size_t cap, len;
-	bool full;
-};
-
-static void say(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->full)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->cap - o->len)
-		o->full = true;
-	else
-		o->len += (size_t)n;
-}
-
 static int render_metrics(char *buf, size_t cap, void *ud)
 {
 	static const struct {
@@ -484,7 +430,7 @@ static int render_metrics(char *buf, size_t cap, void *ud)
 		const char *v;
 	} verdicts[] = {
 	    {QC_PASS, "pass"}, {QC_ACCEPT, "accept"}, {QC_BLOCK, "block"}, {QC_DROP, "drop"}};
-	struct out o = {.buf = buf, .cap = cap};
+	struct fz_prom o = {.buf = buf, .cap = cap};
 	uint64_t sum[QC_COUNT] = {0};
 	struct fz_inspect_stats is = {0};
 	struct fz_flowtab_stats fs = {0};
@@ -507,53 +453,38 @@ static int render_metrics(char *buf, size_t cap, void *ud)
 		fs.mem_refused += q->fsnap.mem_refused;
 		pthread_mutex_unlock(&q->snap_lock);
 	}
-	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
-		say(&o,
-		    "# HELP fangzha_nfq_%s %s\n# TYPE fangzha_nfq_%s counter\nfangzha_nfq_%s "
-		    "%llu\n",
-		    counters[i].name, counters[i].help, counters[i].name, counters[i].name,
-		    (unsigned long long)sum[counters[i].c]);
-	say(&o,
-	    "# HELP fangzha_nfq_verdicts_total Verdicts by kind (pass: flow still being read).\n"
-	    "# TYPE fangzha_nfq_verdicts_total counter\n");
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+		char name[96];
+		snprintf(name, sizeof(name), "fangzha_nfq_%s", counters[i].name);
+		fz_prom_counter(&o, name, counters[i].help, sum[counters[i].c]);
+	}
+	fz_prom_family(&o, "fangzha_nfq_verdicts_total", "counter",
+		       "Verdicts by kind (pass: flow still being read).");
 	for (size_t i = 0; i < sizeof(verdicts) / sizeof(verdicts[0]); i++)
-		say(&o, "fangzha_nfq_verdicts_total{verdict=\"%s\"} %llu\n", verdicts[i].v,
-		    (unsigned long long)sum[verdicts[i].c]);
-	say(&o, "# HELP fangzha_nfq_flows_total Flows recognized, by protocol.\n"
-		"# TYPE fangzha_nfq_flows_total counter\n");
+		fz_prom_say(&o, "fangzha_nfq_verdicts_total{verdict=\"%s\"} %llu\n", verdicts[i].v,
+			    (unsigned long long)sum[verdicts[i].c]);
+	fz_prom_family(&o, "fangzha_nfq_flows_total", "counter", "Flows recognized, by protocol.");
 	for (int p = 1; p < FZ_PROTO_COUNT; p++)
-		say(&o, "fangzha_nfq_flows_total{protocol=\"%s\"} %llu\n", fz_proto_name(p),
-		    (unsigned long long)is.by_proto[p]);
-	say(&o, "# HELP fangzha_nfq_blocked_total Flows or DNS queries blocked, by protocol.\n"
-		"# TYPE fangzha_nfq_blocked_total counter\n");
+		fz_prom_say(&o, "fangzha_nfq_flows_total{protocol=\"%s\"} %llu\n", fz_proto_name(p),
+			    (unsigned long long)is.by_proto[p]);
+	fz_prom_family(&o, "fangzha_nfq_blocked_total", "counter",
+		       "Flows or DNS queries blocked, by protocol.");
 	for (int p = 0; p < FZ_PROTO_COUNT; p++)
-		say(&o, "fangzha_nfq_blocked_total{protocol=\"%s\"} %llu\n", fz_proto_name(p),
-		    (unsigned long long)is.blocked_by_proto[p]);
-	say(&o,
-	    "# HELP fangzha_nfq_unreadable_packets_total Packets that were not IP/TCP/UDP we "
-	    "read.\n"
-	    "# TYPE fangzha_nfq_unreadable_packets_total counter\n"
-	    "fangzha_nfq_unreadable_packets_total %llu\n"
-	    "# HELP fangzha_nfq_gave_up_total Flows let through unread (cap, memory, malformed).\n"
-	    "# TYPE fangzha_nfq_gave_up_total counter\nfangzha_nfq_gave_up_total %llu\n"
-	    "# HELP fangzha_nfq_flows Flows in the tables now.\n# TYPE fangzha_nfq_flows gauge\n"
-	    "fangzha_nfq_flows %llu\n"
-	    "# HELP fangzha_nfq_flow_bytes Bytes held for flows being read.\n"
-	    "# TYPE fangzha_nfq_flow_bytes gauge\nfangzha_nfq_flow_bytes %llu\n"
-	    "# HELP fangzha_nfq_flows_evicted_total Flows evicted from full tables.\n"
-	    "# TYPE fangzha_nfq_flows_evicted_total counter\nfangzha_nfq_flows_evicted_total %llu\n"
-	    "# HELP fangzha_nfq_flows_expired_total Idle flows expired.\n"
-	    "# TYPE fangzha_nfq_flows_expired_total counter\nfangzha_nfq_flows_expired_total %llu\n"
-	    "# HELP fangzha_nfq_flow_memory_refused_total Flow data not kept: memory cap reached.\n"
-	    "# TYPE fangzha_nfq_flow_memory_refused_total counter\n"
-	    "fangzha_nfq_flow_memory_refused_total %llu\n"
-	    "# HELP fangzha_nfq_blocklist_generation Generation of the blocklist in use.\n"
-	    "# TYPE fangzha_nfq_blocklist_generation gauge\nfangzha_nfq_blocklist_generation "
-	    "%llu\n",
-	    (unsigned long long)is.unreadable, (unsigned long long)is.gave_up,
-	    (unsigned long long)fs.flows, (unsigned long long)fs.bytes,
-	    (unsigned long long)fs.evicted, (unsigned long long)fs.expired,
-	    (unsigned long long)fs.mem_refused, (unsigned long long)atomic_load(&D.generation));
+		fz_prom_say(&o, "fangzha_nfq_blocked_total{protocol=\"%s\"} %llu\n",
+			    fz_proto_name(p), (unsigned long long)is.blocked_by_proto[p]);
+	fz_prom_counter(&o, "fangzha_nfq_unreadable_packets_total",
+			"Packets that were not IP/TCP/UDP we read.", is.unreadable);
+	fz_prom_counter(&o, "fangzha_nfq_gave_up_total",
+			"Flows let through unread (cap, memory, malformed).", is.gave_up);
+	fz_prom_gauge(&o, "fangzha_nfq_flows", "Flows in the tables now.", fs.flows);
+	fz_prom_gauge(&o, "fangzha_nfq_flow_bytes", "Bytes held for flows being read.", fs.bytes);
+	fz_prom_counter(&o, "fangzha_nfq_flows_evicted_total", "Flows evicted from full tables.",
+			fs.evicted);
+	fz_prom_counter(&o, "fangzha_nfq_flows_expired_total", "Idle flows expired.", fs.expired);
+	fz_prom_counter(&o, "fangzha_nfq_flow_memory_refused_total",
+			"Flow data not kept: memory cap reached.", fs.mem_refused);
+	fz_prom_gauge(&o, "fangzha_nfq_blocklist_generation", "Generation of the blocklist in use.",
+		      atomic_load(&D.generation));
 	return o.full ? -ENOSPC : (int)o.len;
 }
 
@@ -788,10 +719,10 @@ static void on_refresh(struct fz_blocklist *bl, int result, const char *err, voi
 	if (result > 0) {
 		uint64_t g = fz_blmap_generation(fz_blocklist_current(bl));
 		atomic_store(&D.generation, g);
-		logf_("blocklist generation %llu is live", (unsigned long long)g);
+		fz_logf("blocklist generation %llu is live", (unsigned long long)g);
 	} else if (result < 0) {
-		logf_("new blocklist refused, keeping generation %llu: %s",
-		      (unsigned long long)atomic_load(&D.generation), err);
+		fz_logf("new blocklist refused, keeping generation %llu: %s",
+			(unsigned long long)atomic_load(&D.generation), err);
 	}
 }
 
@@ -849,6 +780,7 @@ int main(int argc, char **argv)
 	char err[512];
 	int c;
 
+	fz_log_init("fangzha-nfq");
 	fz_nfq_cfg_defaults(&D.cfg);
 	/* The config file first, so flags override it wherever they stand. */
 	for (int i = 1; i < argc; i++) {
@@ -936,19 +868,19 @@ int main(int argc, char **argv)
 	}
 
 	if (fz_blocklist_open(D.cfg.blocklist, &D.bl, err, sizeof(err)) < 0) {
-		logf_("%s: %s", D.cfg.blocklist, err);
+		fz_logf("%s: %s", D.cfg.blocklist, err);
 		return 1;
 	}
 	atomic_store(&D.generation, fz_blmap_generation(fz_blocklist_current(D.bl)));
 	if (D.cfg.events && fz_events_open(D.cfg.events, &D.events) < 0) {
-		logf_("events: cannot open %s: %s", D.cfg.events, strerror(errno));
+		fz_logf("events: cannot open %s: %s", D.cfg.events, strerror(errno));
 		return 1;
 	}
 	int r = fz_injector_open(D.cfg.mark_decided, &D.inj);
 	if (r < 0)
-		logf_("cannot open raw sockets (%s): blocked flows are dropped without resets, "
-		      "block pages or answers",
-		      strerror(-r));
+		fz_logf("cannot open raw sockets (%s): blocked flows are dropped without resets, "
+			"block pages or answers",
+			strerror(-r));
 
 	D.nq = D.cfg.n_queues;
 	D.q = calloc(D.nq, sizeof(*D.q));
@@ -961,11 +893,11 @@ int main(int argc, char **argv)
 		pthread_mutex_init(&q->snap_lock, NULL);
 		if (fz_inspector_new(&D.cfg, &q->ins) < 0 ||
 		    fz_bl_reader_register(D.bl, &q->reader) < 0) {
-			logf_("out of memory");
+			fz_logf("out of memory");
 			return 1;
 		}
 		if (queue_open(q, err, sizeof(err)) < 0) {
-			logf_("%s", err);
+			fz_logf("%s", err);
 			return 1;
 		}
 	}
@@ -974,18 +906,19 @@ int main(int argc, char **argv)
 						   D.cfg.metrics.salen, render_metrics, NULL,
 						   &D.metrics);
 		if (r < 0) {
-			logf_("metrics: cannot listen on %s: %s", D.cfg.metrics.text, strerror(-r));
+			fz_logf("metrics: cannot listen on %s: %s", D.cfg.metrics.text,
+				strerror(-r));
 			return 1;
 		}
 	}
 	if (D.cfg.user) {
 		static const int keep[] = {CAP_NET_ADMIN, CAP_NET_RAW};
 		if (fz_drop_privileges(D.cfg.user, keep, 2, err, sizeof(err)) < 0) {
-			logf_("%s", err);
+			fz_logf("%s", err);
 			return 1;
 		}
 	} else if (geteuid() == 0) {
-		logf_("running as root: set user= in [nfq] or --user to drop privileges");
+		fz_logf("running as root: set user= in [nfq] or --user to drop privileges");
 	}
 
 	sigset_t sigs;
@@ -999,28 +932,28 @@ int main(int argc, char **argv)
 	int sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
 
 	if (fz_blocklist_watch_start(D.bl, 500, on_refresh, NULL) < 0)
-		logf_("cannot watch %s for new generations", D.cfg.blocklist);
+		fz_logf("cannot watch %s for new generations", D.cfg.blocklist);
 	for (unsigned i = 0; i < D.nq; i++) {
 		if (pthread_create(&D.q[i].th, NULL, queue_main, &D.q[i]) != 0) {
-			logf_("cannot start the thread of queue %u", D.q[i].queue);
+			fz_logf("cannot start the thread of queue %u", D.q[i].queue);
 			return 1;
 		}
 	}
-	logf_("inspecting queue%s %u%s%.0u with blocklist generation %llu (%s)",
-	      D.nq > 1 ? "s" : "", D.cfg.queue_first, D.nq > 1 ? "-" : "",
-	      D.nq > 1 ? D.cfg.queue_first + D.nq - 1 : 0,
-	      (unsigned long long)atomic_load(&D.generation),
-	      D.cfg.fail_closed ? "fail-closed" : "fail-open");
+	fz_logf("inspecting queue%s %u%s%.0u with blocklist generation %llu (%s)",
+		D.nq > 1 ? "s" : "", D.cfg.queue_first, D.nq > 1 ? "-" : "",
+		D.nq > 1 ? D.cfg.queue_first + D.nq - 1 : 0,
+		(unsigned long long)atomic_load(&D.generation),
+		D.cfg.fail_closed ? "fail-closed" : "fail-open");
 	fz_sd_notify("READY=1");
 
 	const char *wd = getenv("WATCHDOG_USEC");
-	uint64_t wd_ms = wd ? strtoull(wd, NULL, 10) / 2000 : 0, last_wd = mono_ms();
+	uint64_t wd_ms = wd ? strtoull(wd, NULL, 10) / 2000 : 0, last_wd = fz_mono_ms();
 	while (!atomic_load(&D.stop)) {
 		struct pollfd pfd = {.fd = sfd, .events = POLLIN};
 		int pr = poll(&pfd, 1, 500);
-		if (wd_ms && mono_ms() - last_wd >= wd_ms) {
+		if (wd_ms && fz_mono_ms() - last_wd >= wd_ms) {
 			fz_sd_notify("WATCHDOG=1");
-			last_wd = mono_ms();
+			last_wd = fz_mono_ms();
 		}
 		if (pr <= 0)
 			continue;
@@ -1035,13 +968,13 @@ int main(int argc, char **argv)
 		case SIGHUP:
 			/* A new list is picked up by itself; SIGHUP also makes us look now. */
 			if (fz_blocklist_refresh(D.bl, err, sizeof(err)) < 0)
-				logf_("blocklist refresh: %s", err);
+				fz_logf("blocklist refresh: %s", err);
 			/* reopen the events file too */
 			__attribute__((fallthrough));
 		case SIGUSR1:
 			if (D.events && fz_events_reopen(D.events) < 0)
-				logf_("events: cannot reopen %s: %s", D.cfg.events,
-				      strerror(errno));
+				fz_logf("events: cannot reopen %s: %s", D.cfg.events,
+					strerror(errno));
 			break;
 		}
 	}
@@ -1062,6 +995,6 @@ int main(int argc, char **argv)
 	fz_blocklist_close(D.bl);
 	fz_nfq_cfg_free(&D.cfg);
 	close(sfd);
-	logf_("stopped");
+	fz_logf("stopped");
 	return 0;
 }

@@ -70,37 +70,9 @@ struct daemon {
 	/* upstream health: consecutive failures, shared (relaxed) */
 	atomic_uint up_fail[FZ_DNS_MAX_UPSTREAMS];
 	atomic_uint_fast64_t up_down_until[FZ_DNS_MAX_UPSTREAMS]; /* ms */
-	pthread_mutex_t log_lock;
 };
 
 static struct daemon D;
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void logf_(const char *fmt, ...)
-{
-	va_list ap;
-	pthread_mutex_lock(&D.log_lock);
-	fputs("fangzha-dns: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	pthread_mutex_unlock(&D.log_lock);
-}
 
 /* --- worker structures ------------------------------------------------- */
 
@@ -454,7 +426,7 @@ static void answer_blocked(struct worker *w, const struct fz_blmap *m, const str
 	snprintf(rule, sizeof(rule), "%.*s", (int)mi->rule_len, mi->rule);
 	static const char *const acts[] = {"nxdomain", "nodata", "sinkhole"};
 	struct fz_event e = {
-	    .time_ms = wall_ms(),
+	    .time_ms = fz_wall_ms(),
 	    .source = "dns",
 	    .client = client,
 	    .qname = q->name_len ? q->name : ".",
@@ -520,7 +492,7 @@ static bool same_question(const struct fz_dns_query *a, const struct fz_dns_quer
 static unsigned pick_upstream(unsigned attempt)
 {
 	size_t n = D.cfg.n_upstream;
-	uint64_t now = now_ms();
+	uint64_t now = fz_mono_ms();
 	for (size_t k = 0; k < n; k++) {
 		unsigned u = (unsigned)((attempt + k) % n);
 		if (atomic_load_explicit(&D.up_down_until[u], memory_order_relaxed) <= now)
@@ -541,7 +513,7 @@ static void mark_upstream(unsigned u, bool ok)
 		/* Down for a while, longer each time it fails again (5 s .. 80 s); a
 		 * query after that probes it, and one answer brings it back. */
 		unsigned shift = f - 3 < 4 ? f - 3 : 4;
-		atomic_store_explicit(&D.up_down_until[u], now_ms() + (5000ull << shift),
+		atomic_store_explicit(&D.up_down_until[u], fz_mono_ms() + (5000ull << shift),
 				      memory_order_relaxed);
 	}
 }
@@ -615,7 +587,7 @@ static int upstream_send(struct worker *w, struct pending *p)
 		p->io.fd = -1;
 		return -errno;
 	}
-	p->sent_ms = now_ms();
+	p->sent_ms = fz_mono_ms();
 	p->deadline_ms = p->sent_ms + D.cfg.upstream_timeout_ms;
 	fz_metrics_inc(w->m, FZ_M_FORWARDED);
 	return 0;
@@ -647,7 +619,7 @@ static void handle_reply(struct worker *w, struct pending *p, uint8_t *msg, size
 		return;
 	}
 	mark_upstream(p->upstream, true);
-	fz_metrics_observe_latency(w->m, (double)(now_ms() - p->sent_ms));
+	fz_metrics_observe_latency(w->m, (double)(fz_mono_ms() - p->sent_ms));
 
 	/* CNAME cloaking and response addresses: checked on the list the answer goes out with. */
 	const struct fz_blmap *m = fz_bl_read_begin(w->reader);
@@ -695,7 +667,7 @@ static void handle_reply(struct worker *w, struct pending *p, uint8_t *msg, size
 	fz_bl_read_end(w->reader);
 	if (D.cache && fresh && r.rcode != FZ_DNS_RCODE_SERVFAIL)
 		fz_cache_put(D.cache, p->q.qname, p->q.qname_len, p->q.qtype, p->q.qclass,
-			     p->q.do_bit, msg, len, r.ttl, r.negative, now_ms());
+			     p->q.do_bit, msg, len, r.ttl, r.negative, fz_mono_ms());
 	for (size_t i = 0; i < p->n_waiters; i++) {
 		uint8_t copy[FZ_DNS_MAX_MSG];
 		memcpy(copy, msg, len);
@@ -841,7 +813,7 @@ static void handle_query(struct worker *w, const uint8_t *msg, size_t len, struc
 		return;
 	}
 	if (w->rrl && !wt->tcp &&
-	    !fz_rrl_allow(w->rrl, (const struct sockaddr *)&wt->peer, now_ms())) {
+	    !fz_rrl_allow(w->rrl, (const struct sockaddr *)&wt->peer, fz_mono_ms())) {
 		fz_metrics_inc(w->m, FZ_M_RATELIMITED);
 		return;
 	}
@@ -890,7 +862,7 @@ static void handle_query(struct worker *w, const uint8_t *msg, size_t len, struc
 	if (D.cache) {
 		uint8_t out[FZ_DNS_MAX_MSG];
 		size_t n = fz_cache_get(D.cache, q.qname, q.qname_len, q.qtype, q.qclass, q.do_bit,
-					now_ms(), q.id, out, sizeof(out));
+					fz_mono_ms(), q.id, out, sizeof(out));
 		if (n) {
 			fz_metrics_inc(w->m, FZ_M_CACHE_HITS);
 			answer(w, wt, out, n);
@@ -981,7 +953,7 @@ static void tcp_accept(struct worker *w, int lfd)
 		c->peer = ss;
 		c->peerlen = sl;
 		c->in = in;
-		c->last_ms = now_ms();
+		c->last_ms = fz_mono_ms();
 		c->next = w->conns;
 		if (w->conns)
 			w->conns->prev = c;
@@ -994,7 +966,7 @@ static void tcp_accept(struct worker *w, int lfd)
 
 static void tcp_event(struct worker *w, struct tcp_conn *c, uint32_t events)
 {
-	c->last_ms = now_ms();
+	c->last_ms = fz_mono_ms();
 	if (events & EPOLLOUT)
 		conn_flush(w, c);
 	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)) || c->closing)
@@ -1055,7 +1027,7 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct epoll_event evs[64];
-	uint64_t next_timer = now_ms() + 100;
+	uint64_t next_timer = fz_mono_ms() + 100;
 	while (!atomic_load_explicit(&D.stop, memory_order_relaxed) || w->n_pend) {
 		int n = epoll_wait(w->ep, evs, 64, 50);
 		for (int i = 0; i < n; i++) {
@@ -1081,7 +1053,7 @@ static void *worker_main(void *arg)
 			}
 		}
 		flush_udp(w);
-		uint64_t now = now_ms();
+		uint64_t now = fz_mono_ms();
 		if (now >= next_timer) {
 			timers(w, now);
 			flush_udp(w);
@@ -1134,10 +1106,10 @@ static void on_refresh(struct fz_blocklist *bl, int result, const char *err, voi
 		/* Cached answers were vetted against the old list (CNAMEs, addresses). */
 		if (D.cache)
 			fz_cache_clear(D.cache);
-		logf_("blocklist generation %llu is live", (unsigned long long)g);
+		fz_logf("blocklist generation %llu is live", (unsigned long long)g);
 	} else if (result < 0) {
-		logf_("new blocklist refused, keeping generation %llu: %s",
-		      (unsigned long long)atomic_load(&D.generation), err);
+		fz_logf("new blocklist refused, keeping generation %llu: %s",
+			(unsigned long long)atomic_load(&D.generation), err);
 	}
 }
 
@@ -1153,7 +1125,7 @@ static void gauges(struct fz_metrics_gauges *g, void *ud)
 		g->cache_entries = cs.entries;
 		g->cache_bytes = cs.bytes;
 	}
-	uint64_t now = now_ms();
+	uint64_t now = fz_mono_ms();
 	g->upstreams_up = 0;
 	for (size_t i = 0; i < D.cfg.n_upstream; i++)
 		g->upstreams_up += atomic_load(&D.up_down_until[i]) <= now;
@@ -1225,7 +1197,7 @@ int main(int argc, char **argv)
 	    {"version", no_argument, NULL, 'V'},
 	    {0},
 	};
-	pthread_mutex_init(&D.log_lock, NULL);
+	fz_log_init("fangzha-dns");
 	const char *config = NULL;
 	char err[512];
 	/* first pass: the config file, so flags can override it */
@@ -1390,7 +1362,7 @@ int main(int argc, char **argv)
 	free(allow);
 
 	/* the list */
-	double t0 = (double)now_ms();
+	double t0 = (double)fz_mono_ms();
 	if (fz_blocklist_open(D.cfg.blocklist, &D.bl, err, sizeof(err)) < 0) {
 		fprintf(stderr, "fangzha-dns: %s\n", err);
 		return 1;
@@ -1478,7 +1450,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!D.cfg.user && getuid() == 0)
-		logf_("running as root: set [dns] user or --user to drop privileges");
+		fz_logf("running as root: set [dns] user or --user to drop privileges");
 
 	sigset_t set;
 	sigemptyset(&set);
@@ -1491,14 +1463,14 @@ int main(int argc, char **argv)
 	int sfd = signalfd(-1, &set, SFD_CLOEXEC);
 
 	if (fz_blocklist_watch_start(D.bl, 1000, on_refresh, NULL) < 0)
-		logf_("cannot watch %s for new generations", D.cfg.blocklist);
+		fz_logf("cannot watch %s for new generations", D.cfg.blocklist);
 	for (unsigned i = 0; i < D.n_workers; i++)
 		pthread_create(&ws[i].thread, NULL, worker_main, &ws[i]);
 
 	printf("fangzha-dns: ready: %u workers, blocklist generation %llu, %zu listeners, %zu "
 	       "upstreams (%.0f ms)\n",
 	       D.n_workers, (unsigned long long)atomic_load(&D.generation), D.cfg.n_listen,
-	       D.cfg.n_upstream, (double)now_ms() - t0);
+	       D.cfg.n_upstream, (double)fz_mono_ms() - t0);
 	fflush(stdout);
 	fz_sd_notify("READY=1");
 
@@ -1523,7 +1495,7 @@ int main(int argc, char **argv)
 			struct fz_dns_cfg fresh;
 			memset(&fresh, 0, sizeof(fresh));
 			if (config && fz_dns_cfg_load(config, &fresh, err, sizeof(err)) < 0) {
-				logf_("SIGHUP: %s; keeping the running settings", err);
+				fz_logf("SIGHUP: %s; keeping the running settings", err);
 				memset(&fresh, 0, sizeof(fresh));
 			} else if (config) {
 				/* policy settings apply live; sockets and threads need a restart */
@@ -1533,8 +1505,8 @@ int main(int argc, char **argv)
 				D.cfg.block_ttl = fresh.block_ttl;
 				D.cfg.cname_check = fresh.cname_check;
 				D.cfg.ip_check = fresh.ip_check;
-				logf_("SIGHUP: policy settings re-read from %s, cache cleared",
-				      config);
+				fz_logf("SIGHUP: policy settings re-read from %s, cache cleared",
+					config);
 			}
 			fz_dns_cfg_free(&fresh);
 			fz_blocklist_refresh(D.bl, NULL, 0);
@@ -1542,7 +1514,7 @@ int main(int argc, char **argv)
 		}
 		if (si.ssi_signo == SIGUSR1) {
 			if (D.events && fz_events_reopen(D.events) < 0)
-				logf_("cannot reopen the events file: %s", strerror(errno));
+				fz_logf("cannot reopen the events file: %s", strerror(errno));
 			continue;
 		}
 		if (si.ssi_signo == SIGPIPE)
@@ -1550,7 +1522,7 @@ int main(int argc, char **argv)
 		break;
 	}
 	fz_sd_notify("STOPPING=1");
-	logf_("stopping: answering what is in flight");
+	fz_logf("stopping: answering what is in flight");
 	atomic_store(&D.stop, true);
 	for (unsigned i = 0; i < D.n_workers; i++)
 		pthread_join(ws[i].thread, NULL);

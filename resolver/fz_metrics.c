@@ -63,14 +63,7 @@ void fz_metrics_observe_latency(struct fz_metrics_shard *s, double ms)
 
 /* --- rendering ------------------------------------------------------------- */
 
-struct out {
-	char *buf;
-	size_t cap, len;
-	bool full;
-};
-
-static void say(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(struct out *o, const char *fmt, ...)
+void fz_prom_say(struct fz_prom *o, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -87,21 +80,21 @@ static void say(struct out *o, const char *fmt, ...)
 	o->len += (size_t)n;
 }
 
-static void family(struct out *o, const char *name, const char *type, const char *help)
+void fz_prom_family(struct fz_prom *o, const char *name, const char *type, const char *help)
 {
-	say(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	fz_prom_say(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void counter(struct out *o, const char *name, const char *help, uint64_t v)
+void fz_prom_counter(struct fz_prom *o, const char *name, const char *help, uint64_t v)
 {
-	family(o, name, "counter", help);
-	say(o, "%s %llu\n", name, (unsigned long long)v);
+	fz_prom_family(o, name, "counter", help);
+	fz_prom_say(o, "%s %llu\n", name, (unsigned long long)v);
 }
 
-static void gauge(struct out *o, const char *name, const char *help, uint64_t v)
+void fz_prom_gauge(struct fz_prom *o, const char *name, const char *help, uint64_t v)
 {
-	family(o, name, "gauge", help);
-	say(o, "%s %llu\n", name, (unsigned long long)v);
+	fz_prom_family(o, name, "gauge", help);
+	fz_prom_say(o, "%s %llu\n", name, (unsigned long long)v);
 }
 
 /* The plain counters, in the order they are printed. */
@@ -137,7 +130,7 @@ int fz_metrics_render(const struct fz_metrics_shard *shards, size_t n,
 	static const struct fz_metrics_gauges zero;
 	uint64_t c[FZ_M_COUNT] = {0}, bucket[FZ_METRICS_LAT_BUCKETS + 1] = {0}, cum = 0;
 	double sum_ms = 0, ratio = 0;
-	struct out o = {.buf = buf, .cap = cap};
+	struct fz_prom o = {.buf = buf, .cap = cap};
 
 	if (!buf || cap == 0 || (n > 0 && !shards))
 		return -EINVAL;
@@ -155,48 +148,50 @@ int fz_metrics_render(const struct fz_metrics_shard *shards, size_t n,
 		sum_ms += d;
 	}
 
-	counter(&o, counters[0].name, counters[0].help, c[counters[0].m]);
-	counter(&o, counters[1].name, counters[1].help, c[counters[1].m]);
-	family(&o, "fangzha_dns_blocked_total", "counter",
-	       "Queries answered by policy, by what was listed: the name, a name in the CNAME "
-	       "chain, an answer address.");
-	say(&o, "fangzha_dns_blocked_total{reason=\"name\"} %llu\n",
-	    (unsigned long long)c[FZ_M_BLOCKED]);
-	say(&o, "fangzha_dns_blocked_total{reason=\"cname\"} %llu\n",
-	    (unsigned long long)c[FZ_M_BLOCKED_CNAME]);
-	say(&o, "fangzha_dns_blocked_total{reason=\"ip\"} %llu\n",
-	    (unsigned long long)c[FZ_M_BLOCKED_IP]);
+	fz_prom_counter(&o, counters[0].name, counters[0].help, c[counters[0].m]);
+	fz_prom_counter(&o, counters[1].name, counters[1].help, c[counters[1].m]);
+	fz_prom_family(
+	    &o, "fangzha_dns_blocked_total", "counter",
+	    "Queries answered by policy, by what was listed: the name, a name in the CNAME "
+	    "chain, an answer address.");
+	fz_prom_say(&o, "fangzha_dns_blocked_total{reason=\"name\"} %llu\n",
+		    (unsigned long long)c[FZ_M_BLOCKED]);
+	fz_prom_say(&o, "fangzha_dns_blocked_total{reason=\"cname\"} %llu\n",
+		    (unsigned long long)c[FZ_M_BLOCKED_CNAME]);
+	fz_prom_say(&o, "fangzha_dns_blocked_total{reason=\"ip\"} %llu\n",
+		    (unsigned long long)c[FZ_M_BLOCKED_IP]);
 	for (size_t i = 2; i < sizeof(counters) / sizeof(counters[0]); i++)
-		counter(&o, counters[i].name, counters[i].help, c[counters[i].m]);
+		fz_prom_counter(&o, counters[i].name, counters[i].help, c[counters[i].m]);
 
-	family(&o, "fangzha_dns_upstream_latency_seconds", "histogram",
-	       "Time from sending a query upstream to its answer.");
+	fz_prom_family(&o, "fangzha_dns_upstream_latency_seconds", "histogram",
+		       "Time from sending a query upstream to its answer.");
 	for (int b = 0; b <= FZ_METRICS_LAT_BUCKETS; b++) {
 		cum += bucket[b];
-		say(&o, "fangzha_dns_upstream_latency_seconds_bucket{le=\"%s\"} %llu\n",
-		    bucket_le[b], (unsigned long long)cum);
+		fz_prom_say(&o, "fangzha_dns_upstream_latency_seconds_bucket{le=\"%s\"} %llu\n",
+			    bucket_le[b], (unsigned long long)cum);
 	}
 	/*
 	 * _count is the buckets' total (not lat_count): read while a worker
 	 * observes, the two may differ by one, and the +Inf bucket must equal
 	 * _count.
 	 */
-	say(&o, "fangzha_dns_upstream_latency_seconds_sum %.9g\n", sum_ms / 1000.0);
-	say(&o, "fangzha_dns_upstream_latency_seconds_count %llu\n", (unsigned long long)cum);
+	fz_prom_say(&o, "fangzha_dns_upstream_latency_seconds_sum %.9g\n", sum_ms / 1000.0);
+	fz_prom_say(&o, "fangzha_dns_upstream_latency_seconds_count %llu\n",
+		    (unsigned long long)cum);
 
-	gauge(&o, "fangzha_blocklist_generation", "Generation of the blocklist in use.",
-	      g->generation);
-	gauge(&o, "fangzha_blocklist_names", "Names in the blocklist in use.", g->names);
-	gauge(&o, "fangzha_dns_cache_entries", "Answers in the cache.", g->cache_entries);
-	gauge(&o, "fangzha_dns_cache_bytes", "Memory the cache holds.", g->cache_bytes);
-	gauge(&o, "fangzha_dns_upstreams_up", "Upstreams currently considered healthy.",
-	      g->upstreams_up);
+	fz_prom_gauge(&o, "fangzha_blocklist_generation", "Generation of the blocklist in use.",
+		      g->generation);
+	fz_prom_gauge(&o, "fangzha_blocklist_names", "Names in the blocklist in use.", g->names);
+	fz_prom_gauge(&o, "fangzha_dns_cache_entries", "Answers in the cache.", g->cache_entries);
+	fz_prom_gauge(&o, "fangzha_dns_cache_bytes", "Memory the cache holds.", g->cache_bytes);
+	fz_prom_gauge(&o, "fangzha_dns_upstreams_up", "Upstreams currently considered healthy.",
+		      g->upstreams_up);
 	if (c[FZ_M_CACHE_HITS] + c[FZ_M_CACHE_MISSES] > 0)
 		ratio = (double)c[FZ_M_CACHE_HITS] /
 			(double)(c[FZ_M_CACHE_HITS] + c[FZ_M_CACHE_MISSES]);
-	family(&o, "fangzha_dns_cache_hit_ratio", "gauge",
-	       "Cache hits over cache lookups since start.");
-	say(&o, "fangzha_dns_cache_hit_ratio %.6g\n", ratio);
+	fz_prom_family(&o, "fangzha_dns_cache_hit_ratio", "gauge",
+		       "Cache hits over cache lookups since start.");
+	fz_prom_say(&o, "fangzha_dns_cache_hit_ratio %.6g\n", ratio);
 
 	if (o.full)
 		return -ENOSPC;

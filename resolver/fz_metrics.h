@@ -8,6 +8,7 @@
 #ifndef FZ_METRICS_H
 #define FZ_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -54,6 +55,17 @@ static inline void fz_metrics_inc(struct fz_metrics_shard *s, enum fz_metric m)
 			 __ATOMIC_RELAXED);
 }
 void fz_metrics_observe_latency(struct fz_metrics_shard *s, double ms);
+
+/* Building Prometheus text: lines are appended until the buffer is full (then `full`). */
+struct fz_prom {
+	char *buf;
+	size_t cap, len;
+	bool full;
+};
+void fz_prom_say(struct fz_prom *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void fz_prom_family(struct fz_prom *o, const char *name, const char *type, const char *help);
+void fz_prom_counter(struct fz_prom *o, const char *name, const char *help, uint64_t v);
+void fz_prom_gauge(struct fz_prom *o, const char *name, const char *help, uint64_t v);
 
 /* Gauges the daemon fills at scrape time. */
 struct fz_metrics_gauges {
