@@ -4,12 +4,15 @@
 # how many verdicts one queue thread gives under a flood (the Benchmarks
 # section of issue 4). Root only.
 #   bench/nfq_bench.sh [--quick] [--repeats N] [--seconds S] [--conns N]
-#                      [--modes LIST] [--no-flood] [--flood-only]
+#                      [--modes LIST] [--nice N] [--no-flood] [--flood-only]
 #     --quick       1 repeat, 2 s runs, 500 connections (a smoke run)
 #     --repeats N   runs per mode (default 3), interleaved over the modes
 #     --seconds S   length of each iperf3, wrk and flood run (default 5)
 #     --conns N     connections of each latency run (default 2000)
 #     --modes LIST  comma-separated subset of a0,a,b,c,p,pc
+#     --nice N      run everything (servers, clients, inspector) at nice N,
+#                   e.g. -5 on a machine others load (the table says so)
+#     --no-flood, --flood-only   leave out the verdict flood / the table
 #
 # Topology (tests/integration/nfq_env.sh): client (10.77.1.2) -- gateway
 # (forwarding, the rules, the inspector) -- server (10.77.2.2: nginx on
@@ -64,10 +67,11 @@ CONNS=2000
 MODES=a0,a,b,c,p,pc
 FLOOD=1
 TABLE=1
+NICE=
 ARGS="$*"
 usage()
 {
-	echo "usage: $0 [--quick] [--repeats N] [--seconds S] [--conns N] [--modes LIST] [--no-flood] [--flood-only]" >&2
+	echo "usage: $0 [--quick] [--repeats N] [--seconds S] [--conns N] [--modes LIST] [--nice N] [--no-flood] [--flood-only]" >&2
 	exit 2
 }
 while [ $# -gt 0 ]; do
@@ -94,6 +98,10 @@ while [ $# -gt 0 ]; do
 		MODES=${2:?--modes LIST}
 		shift 2
 		;;
+	--nice)
+		NICE=${2:?--nice N}
+		shift 2
+		;;
 	--no-flood)
 		FLOOD=0
 		shift
@@ -118,6 +126,11 @@ skip()
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, iptables, NFQUEUE)"
 [ "$(nproc)" -ge 2 ] || skip "needs two CPUs (inspector on 0, load on 1)"
 PATH=$PATH:/usr/sbin:/sbin
+if [ -n "$NICE" ]; then
+	# every process started from here on inherits it
+	renice -n "$NICE" -p $$ >/dev/null || usage
+fi
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 for t in ip iptables nft conntrack iperf3 wrk nginx taskset curl; do
 	command -v "$t" >/dev/null 2>&1 || skip "$t is missing (apt-get install iproute2 iptables nftables conntrack iperf3 wrk nginx curl)"
 done
@@ -157,6 +170,7 @@ fi
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/fz-nfqbench.XXXXXX") || exit 1
 chmod 755 "$T"
+cd "$T" || exit 1
 # shellcheck source=tests/integration/nfq_env.sh disable=SC1091
 . "$src/tests/integration/nfq_env.sh"
 PROG_PID=
@@ -174,7 +188,6 @@ cleanup()
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-HZ=$(getconf CLK_TCK)
 SRV=$NZ_SRV4
 TO=$((SECS + 30)) # timeout of each client run
 
@@ -288,12 +301,21 @@ if DRY=$(nz_g "$FZ" rules install --mode gateway --queues 0 --dry-run 2>"$T/dry.
 		note "could not replace every NFQUEUE in the dry-run output; mode a uses hand rules"
 		hand_rules ACCEPT >"$T/rules-a.sh"
 	fi
+	# c: the same without the connmark, reply-direction, port and connbytes
+	# conditions: the mark-save rules, then every TCP/UDP packet queued
+	sed -E -e '/-m connmark|--ctdir REPLY/d' \
+		-e 's/(-p (tcp|udp)) .* (-j NFQUEUE)/\1 \3/' "$T/rules-b.sh" >"$T/rules-c.sh"
+	if ! grep -Eq -- '-A FANGZHA -p tcp -j NFQUEUE' "$T/rules-c.sh" ||
+		! grep -Eq -- '-A FANGZHA -p udp -j NFQUEUE' "$T/rules-c.sh"; then
+		note "could not derive mode c from the dry-run output; mode c uses hand rules"
+		all_rules >"$T/rules-c.sh"
+	fi
 else
 	note "fangzha rules --dry-run is not there (yet): the shared design's rules by hand"
 	hand_rules "NFQUEUE $QARGS" >"$T/rules-b.sh"
 	hand_rules ACCEPT >"$T/rules-a.sh"
+	all_rules >"$T/rules-c.sh"
 fi
-all_rules >"$T/rules-c.sh"
 
 rules_flush()
 {
@@ -377,9 +399,9 @@ stop_prog()
 	done
 	return 0
 }
-prog_ticks()
-{
-	awk '{ print $14 + $15 }' "/proc/$PROG_PID/stat" 2>/dev/null || echo 0
+prog_cpu_ns()
+{ # CPU time of all the program's threads so far, ns (schedstat: exact, not ticks)
+	cat "/proc/$PROG_PID"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f", s }'
 }
 metric_packets()
 { # the sum of fangzha_nfq_packets_total over its labels, or nothing
@@ -474,19 +496,19 @@ flood_run()
 	fpid=$!
 	sleep 1
 	v0=$(queue_verdicts)
-	c0=$(prog_ticks)
+	c0=$(prog_cpu_ns)
 	[ "$prog" = nfq ] && m0=$(metric_packets)
 	t0=$(date +%s.%N)
 	sleep "$SECS"
 	v1=$(queue_verdicts)
-	c1=$(prog_ticks)
+	c1=$(prog_cpu_ns)
 	[ "$prog" = nfq ] && m1=$(metric_packets)
 	t1=$(date +%s.%N)
 	wait "$fpid"
 	out=$(cat "$T/flood-$prog-$kind-$r.out")
 	stop_prog
 	vps=$(awk -v a="$v0" -v b="$v1" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f", (b - a) / (t1 - t0) }')
-	cpu=$(awk -v a="$c0" -v b="$c1" -v hz="$HZ" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f", (b - a) / hz / (t1 - t0) * 100 }')
+	cpu=$(awk -v a="$c0" -v b="$c1" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.1f", (b - a) / 1e9 / (t1 - t0) * 100 }')
 	mps=-
 	if [ -n "${m0:-}" ] && [ -n "${m1:-}" ]; then
 		mps=$(awk -v a="$m0" -v b="$m1" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f", (b - a) / (t1 - t0) }')
@@ -508,6 +530,7 @@ if [ "$FLOOD" = 1 ]; then
 	rules_flush
 fi
 T_END=$(date +%s)
+LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- the tables
 # stats FIELD MODE: "median min max" of FIELD (awk column) of MODE's rows
@@ -551,14 +574,15 @@ diff_us()
 echo
 echo "fangzha-nfq benchmark: client -- gateway -- server namespaces (veth), $(uname -r), $(nproc) CPUs"
 echo "inspector on CPU 0; iperf3, wrk, nginx, nfq_connlat, nfq_flood on CPU 1; $REPEATS run(s) per mode, ${SECS} s each"
+echo "machine load average (1/5/15 min) before: $LOAD0, after: $LOAD1${NICE:+; everything ran at nice $NICE}"
 echo "rules of a/b: $([ "$RULES_SRC" = fangzha ] && echo "fangzha rules install --mode gateway --dry-run" || echo "written by hand per the shared design (fangzha rules not there)")"
 echo "fangzha-nfq: ${NFQ:-not built}; blocklist: 100000 names; command: bench/nfq_bench.sh${ARGS:+ $ARGS}"
 echo "cells: median (min-max) over the runs; latency: ${CONNS} sequential connections per run, the per-run p50/p99"
 echo
 if [ "$TABLE" = 1 ]; then
-	fmt='%-4s %-20s %-20s %-20s %-12s %-20s %-12s\n'
+	fmt='%-4s %-18s %-21s %-16s %-20s %-18s %-20s\n'
 	# shellcheck disable=SC2059
-	printf "$fmt" mode "Gbit/s" "conn/s" "connect p50 us" "p99 us" "first byte p50 us" "p99 us"
+	printf "$fmt" mode "Gbit/s" "conn/s" "connect p50 us" "connect p99 us" "1st byte p50 us" "1st byte p99 us"
 	for m in a0 a b c p pc; do
 		grep -q "^$m " "$RES" || continue
 		# shellcheck disable=SC2059
@@ -591,29 +615,33 @@ if [ "$TABLE" = 1 ]; then
 	echo
 fi
 if [ "$FLOOD" = 1 ]; then
-	fmt='%-12s %-5s %-24s %-14s %-24s %-22s %-16s\n'
+	fmt='%-12s %-5s %-22s %-17s %-24s %-17s %-20s %-20s\n'
 	# shellcheck disable=SC2059
-	printf "$fmt" program flood "verdicts/s" "CPU 0 %" "verdicts per CPU-s" "flood sent pkt/s" "metrics/s"
-	awk '{ c = $5 > 0 ? $4 / ($5 / 100) : 0; print $1 "-" $2, $3, c }' "$FRES" >"$T/flood-cap"
+	printf "$fmt" program flood "verdicts/s" "CPU 0 %" "verdicts per CPU-s" "us CPU/verdict" "flood sent pkt/s" "metrics/s"
+	awk '{ c = $5 > 0 ? $4 / ($5 / 100) : 0; u = c > 0 ? 1e6 / c : 0; printf "%s-%s %s %.0f %.2f\n", $1, $2, $3, c, u }' \
+		"$FRES" >"$T/flood-cap"
 	for prog in nfq peer; do
 		for kind in dns quic; do
 			grep -q "^$prog $kind " "$FRES" || continue
 			awk -v p="$prog" -v k="$kind" '$1 == p && $2 == k' "$FRES" >"$T/fsel"
-			awk -v p="$prog-$kind" '$1 == p { print p, $2, $3 }' "$T/flood-cap" >"$T/fcap"
+			awk -v p="$prog-$kind" '$1 == p' "$T/flood-cap" >"$T/fcap"
 			# shellcheck disable=SC2059
 			printf "$fmt" "$([ "$prog" = nfq ] && echo fangzha-nfq || echo acceptall)" "$kind" \
 				"$(cell "$(stats 4 "$prog" "$T/fsel")" 0)" "$(cell "$(stats 5 "$prog" "$T/fsel")" 0)" \
-				"$(cell "$(stats 3 "$prog-$kind" "$T/fcap")" 0)" "$(cell "$(stats 6 "$prog" "$T/fsel")" 0)" \
+				"$(cell "$(stats 3 "$prog-$kind" "$T/fcap")" 0)" "$(cell "$(stats 4 "$prog-$kind" "$T/fcap")" 2)" \
+				"$(cell "$(stats 6 "$prog" "$T/fsel")" 0)" \
 				"$(cell "$(stats 7 "$prog" "$T/fsel")" 0)"
 		done
 	done
 	echo "  verdicts/s: queue 0's packets with a verdict per second (nfnetlink_queue); verdicts per CPU-s: the same"
-	echo "  per second of the program's CPU time (one thread with a whole CPU); metrics/s: fangzha_nfq_packets_total"
+	echo "  per second of the program's CPU time (one thread with a whole CPU; it includes the kernel's forwarding of"
+	echo "  each accepted packet, done in the verdict's system call); metrics/s: fangzha_nfq_packets_total. With the"
+	echo "  program well under 100% of CPU 0, verdicts/s is what the flood generator (one CPU) could offer."
 	for kind in dns quic; do
 		v=$(med "$(stats 4 nfq <(awk -v k="$kind" '$2 == k' "$FRES"))")
 		c=$(med "$(stats 3 "nfq-$kind" "$T/flood-cap")")
 		[ "$v" = - ] && continue
-		echo "  target >= 200000 verdicts/s per thread ($kind): measured $v/s, $c per CPU-second"
+		printf '  target >= 200000 verdicts/s per thread (%s): measured %.0f/s, %.0f per CPU-second\n' "$kind" "$v" "$c"
 	done
 fi
 echo
