@@ -49,7 +49,8 @@ struct fz_nfq_cfg {
 	uint32_t mark_decided; /* default 0x10000000 */
 	uint32_t mark_blocked; /* default 0x20000000 */
 	/* rules: stop queueing a flow after this many client->server bytes, even undecided */
-	uint32_t max_queued_bytes; /* default 256 KiB (1-byte segments of a 2 KB ClientHello are ~140 KB of packets) */
+	uint32_t max_queued_bytes; /* default 256 KiB (1-byte segments of a 2 KB ClientHello are
+				      ~140 KB of packets) */
 	/* flows */
 	uint32_t max_flows;	  /* per queue thread; default 65536 */
 	uint64_t max_memory;	  /* collected bytes per queue thread; default 64 MiB */
