@@ -10,14 +10,10 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "fz_dnscfg.h"
 #include "fz_feedcfg.h"
@@ -223,46 +219,6 @@ static bool same_endpoint(const struct fz_dns_endpoint *a, const struct fz_dns_e
 	return a->salen == b->salen && memcmp(&a->sa, &b->sa, a->salen) == 0;
 }
 
-/*
- * Split a list value on commas and blanks. Calls `fn` for each item (at
- * most LIST_ITEM_MAX - 1 bytes); an empty list is an error.
- */
-typedef int (*item_fn)(struct cfg_state *st, const char *key, const char *item, char *err,
-		       size_t errlen);
-
-static int each_item(struct cfg_state *st, const char *key, const char *v, item_fn fn, char *err,
-		     size_t errlen)
-{
-	char item[LIST_ITEM_MAX];
-	size_t count = 0;
-	int r;
-
-	while (*v) {
-		size_t n = strcspn(v, ", \t");
-
-		if (n == 0) {
-			v++;
-			continue;
-		}
-		if (n >= sizeof(item)) {
-			say(err, errlen, "%s: item '%.40s...' is too long", key, v);
-			return -EINVAL;
-		}
-		memcpy(item, v, n);
-		item[n] = '\0';
-		r = fn(st, key, item, err, errlen);
-		if (r < 0)
-			return r;
-		count++;
-		v += n;
-	}
-	if (count == 0) {
-		say(err, errlen, "%s is empty", key);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static int add_endpoint(struct fz_dns_endpoint *list, size_t *n, size_t max, const char *key,
 			const char *item, char *err, size_t errlen)
 {
@@ -289,16 +245,18 @@ static int add_endpoint(struct fz_dns_endpoint *list, size_t *n, size_t max, con
 	return 0;
 }
 
-static int add_listen(struct cfg_state *st, const char *key, const char *item, char *err,
-		      size_t errlen)
+static int add_listen(void *ctx, const char *key, const char *item, char *err, size_t errlen)
 {
+	struct cfg_state *st = ctx;
+
 	return add_endpoint(st->cfg->listen, &st->cfg->n_listen, FZ_DNS_MAX_LISTEN, key, item, err,
 			    errlen);
 }
 
-static int add_upstream(struct cfg_state *st, const char *key, const char *item, char *err,
-			size_t errlen)
+static int add_upstream(void *ctx, const char *key, const char *item, char *err, size_t errlen)
 {
+	struct cfg_state *st = ctx;
+
 	return add_endpoint(st->cfg->upstream, &st->cfg->n_upstream, FZ_DNS_MAX_UPSTREAMS, key,
 			    item, err, errlen);
 }
@@ -331,9 +289,9 @@ static bool valid_cidr(const char *s)
 	return prefix <= max;
 }
 
-static int add_net(struct cfg_state *st, const char *key, const char *item, char *err,
-		   size_t errlen)
+static int add_net(void *ctx, const char *key, const char *item, char *err, size_t errlen)
 {
+	struct cfg_state *st = ctx;
 	struct fz_dns_cfg *cfg = st->cfg;
 	char *copy;
 
@@ -370,10 +328,9 @@ static int add_net(struct cfg_state *st, const char *key, const char *item, char
 	return 0;
 }
 
-static int add_sinkhole(struct cfg_state *st, const char *key, const char *item, char *err,
-			size_t errlen)
+static int add_sinkhole(void *ctx, const char *key, const char *item, char *err, size_t errlen)
 {
-	struct fz_dns_cfg *cfg = st->cfg;
+	struct fz_dns_cfg *cfg = ((struct cfg_state *)ctx)->cfg;
 	uint8_t a[17] = {0};
 
 	if (inet_pton(AF_INET, item, a + 1) == 1) {
@@ -398,85 +355,15 @@ static int add_sinkhole(struct cfg_state *st, const char *key, const char *item,
 	return 0;
 }
 
-static int get_u32(const char *key, const char *v, uint32_t min, uint32_t max, uint32_t *ret,
-		   char *err, size_t errlen)
-{
-	uint64_t x;
-	int r = fz_ini_key_uint(key, v, min, max, &x, err, errlen);
-
-	if (r == 0)
-		*ret = (uint32_t)x;
-	return r;
-}
-
-static int get_bool(const char *key, const char *v, bool *ret, char *err, size_t errlen)
-{
-	int b, r = fz_ini_keyed(fz_ini_bool(v, &b, err, errlen), key, err, errlen);
-
-	if (r == 0)
-		*ret = b != 0;
-	return r;
-}
-
-/* A duration in seconds ("90", "90s", "15m", "6h", "1d") within min..max. */
-static int get_seconds(const char *key, const char *v, uint32_t min, uint32_t max, uint32_t *ret,
-		       char *err, size_t errlen)
+/* A duration in seconds ("90", "90s", "15m", "6h", "1d") within 0..TTL_MAX. */
+static int get_ttl(const char *key, const char *v, uint32_t *ret, char *err, size_t errlen)
 {
 	uint64_t d;
-	int r = fz_ini_keyed(fz_ini_duration(v, &d, err, errlen), key, err, errlen);
+	int r = fz_ini_key_duration(key, v, 0, TTL_MAX, &d, err, errlen);
 
-	if (r < 0)
-		return r;
-	if (d < min || d > max) {
-		say(err, errlen, "%s: %s is out of range %us..%us", key, v, min, max);
-		return -EINVAL;
-	}
-	*ret = (uint32_t)d;
-	return 0;
-}
-
-/*
- * A duration in milliseconds: "1500ms", or in seconds and up as the other
- * durations ("2s", "2", "1m", "1h").
- */
-static int get_ms(const char *key, const char *v, uint32_t min, uint32_t max, uint32_t *ret,
-		  char *err, size_t errlen)
-{
-	size_t n = strlen(v);
-	uint64_t ms;
-
-	if (n > 2 && strcmp(v + n - 2, "ms") == 0) {
-		char num[32];
-
-		if (n - 2 >= sizeof(num))
-			goto bad;
-		memcpy(num, v, n - 2);
-		num[n - 2] = '\0';
-		if (fz_ini_uint(num, 0, UINT64_MAX, &ms, NULL, 0) < 0)
-			goto bad;
-	} else {
-		uint64_t s;
-
-		if (fz_ini_duration(v, &s, NULL, 0) < 0)
-			goto bad;
-		if (s > UINT64_MAX / 1000) {
-			ms = UINT64_MAX;
-		} else {
-			ms = s * 1000;
-		}
-	}
-	if (ms < min || ms > max) {
-		say(err, errlen, "%s: %s is out of range %ums..%ums", key, v, min, max);
-		return -EINVAL;
-	}
-	*ret = (uint32_t)ms;
-	return 0;
-bad:
-	say(err, errlen,
-	    "%s: '%.64s' is not a duration (a number with ms, s, m or h; a plain number is "
-	    "seconds)",
-	    key, v);
-	return -EINVAL;
+	if (r == 0)
+		*ret = (uint32_t)d;
+	return r;
 }
 
 static int parse_action(const char *key, const char *v, enum fz_dns_action *ret, char *err,
@@ -497,27 +384,13 @@ static int parse_action(const char *key, const char *v, enum fz_dns_action *ret,
 static int on_section(struct cfg_state *st, const struct fz_ini_item *it, char *err, size_t errlen)
 {
 	if (strcmp(it->section, "dns") == 0) {
-		if (it->sub[0]) {
-			say(err, errlen, "[dns] takes no name");
-			return -EINVAL;
-		}
-		if (st->dns_line) {
-			say(err, errlen, "[dns] given twice (first on line %u)", st->dns_line);
-			return -EINVAL;
-		}
-		st->dns_line = it->line;
 		st->sec = SEC_DNS;
-		return 0;
+		return fz_ini_single_section(it, &st->dns_line, err, errlen);
 	}
-	if (fz_ini_lookup(other_sections, sizeof(other_sections) / sizeof(other_sections[0]),
-			  it->section) >= 0) {
-		st->sec = SEC_OTHER;
-		return 0;
-	}
-	say(err, errlen,
-	    "unknown section [%.64s] (known: dns, feeds, feed NAME, nfq, events, metrics)",
-	    it->section);
-	return -EINVAL;
+	st->sec = SEC_OTHER;
+	return fz_ini_other_section(it, other_sections,
+				    sizeof(other_sections) / sizeof(other_sections[0]),
+				    "dns, feeds, feed NAME, nfq, events, metrics", err, errlen);
 }
 
 static int on_key(struct cfg_state *st, int k, const char *v, char *err, size_t errlen)
@@ -538,10 +411,10 @@ static int on_key(struct cfg_state *st, int k, const char *v, char *err, size_t 
 	switch ((enum dns_key)k) {
 	case K_LISTEN:
 		cfg->n_listen = 0;
-		return each_item(st, key, v, add_listen, err, errlen);
+		return fz_ini_each_item(key, v, LIST_ITEM_MAX, add_listen, st, err, errlen);
 	case K_UPSTREAM:
 		cfg->n_upstream = 0;
-		return each_item(st, key, v, add_upstream, err, errlen);
+		return fz_ini_each_item(key, v, LIST_ITEM_MAX, add_upstream, st, err, errlen);
 	case K_BLOCKLIST:
 		return fz_ini_set_str(&cfg->blocklist, key, v, err, errlen);
 	case K_THREADS:
@@ -550,64 +423,53 @@ static int on_key(struct cfg_state *st, int k, const char *v, char *err, size_t 
 			cfg->threads = (unsigned)x;
 		return r;
 	case K_USER:
-		if (strpbrk(v, " \t:/")) {
-			say(err, errlen, "user: '%.64s' is not a user name", v);
-			return -EINVAL;
-		}
-		return fz_ini_set_str(&cfg->user, key, v, err, errlen);
+		return fz_ini_set_user(&cfg->user, key, v, err, errlen);
 	case K_ALLOW_NETS:
-		return each_item(st, key, v, add_net, err, errlen);
+		return fz_ini_each_item(key, v, LIST_ITEM_MAX, add_net, st, err, errlen);
 	case K_REFUSE:
-		return get_bool(key, v, &cfg->refuse, err, errlen);
+		return fz_ini_key_bool(key, v, &cfg->refuse, err, errlen);
 	case K_RRL_RATE:
-		return get_u32(key, v, 0, RRL_MAX, &cfg->rrl_rate, err, errlen);
+		return fz_ini_key_u32(key, v, 0, RRL_MAX, &cfg->rrl_rate, err, errlen);
 	case K_RRL_BURST:
-		return get_u32(key, v, 0, RRL_MAX, &cfg->rrl_burst, err, errlen);
+		return fz_ini_key_u32(key, v, 0, RRL_MAX, &cfg->rrl_burst, err, errlen);
 	case K_ACTION:
 		r = parse_action(key, v, &st->action, err, errlen);
 		if (r == 0)
 			st->have_action = true;
 		return r;
 	case K_SINKHOLE:
-		return each_item(st, key, v, add_sinkhole, err, errlen);
+		return fz_ini_each_item(key, v, LIST_ITEM_MAX, add_sinkhole, st, err, errlen);
 	case K_BLOCK_TTL:
-		return get_seconds(key, v, 0, TTL_MAX, &cfg->block_ttl, err, errlen);
+		return get_ttl(key, v, &cfg->block_ttl, err, errlen);
 	case K_CNAME_CHECK:
-		return get_bool(key, v, &cfg->cname_check, err, errlen);
+		return fz_ini_key_bool(key, v, &cfg->cname_check, err, errlen);
 	case K_IP_CHECK:
-		return get_bool(key, v, &cfg->ip_check, err, errlen);
+		return fz_ini_key_bool(key, v, &cfg->ip_check, err, errlen);
 	case K_UPSTREAM_TIMEOUT:
-		return get_ms(key, v, TIMEOUT_MIN_MS, TIMEOUT_MAX_MS, &cfg->upstream_timeout_ms,
-			      err, errlen);
+		return fz_ini_key_ms(key, v, TIMEOUT_MIN_MS, TIMEOUT_MAX_MS,
+				     &cfg->upstream_timeout_ms, err, errlen);
 	case K_UPSTREAM_ATTEMPTS:
 		r = fz_ini_key_uint(key, v, 1, ATTEMPTS_MAX, &x, err, errlen);
 		if (r == 0)
 			cfg->upstream_attempts = (unsigned)x;
 		return r;
 	case K_CACHE_SIZE:
-		r = fz_ini_keyed(fz_ini_size(v, &x, err, errlen), key, err, errlen);
-		if (r < 0)
-			return r;
-		if (x > CACHE_SIZE_MAX) {
-			say(err, errlen, "cache_size: %s is out of range 0..64G", v);
-			return -EINVAL;
-		}
-		cfg->cache_size = x;
-		return 0;
+		return fz_ini_key_size(key, v, 0, CACHE_SIZE_MAX, "0..64G", &cfg->cache_size, err,
+				       errlen);
 	case K_CACHE_MIN_TTL:
-		return get_seconds(key, v, 0, TTL_MAX, &cfg->cache_min_ttl, err, errlen);
+		return get_ttl(key, v, &cfg->cache_min_ttl, err, errlen);
 	case K_CACHE_MAX_TTL:
-		return get_seconds(key, v, 0, TTL_MAX, &cfg->cache_max_ttl, err, errlen);
+		return get_ttl(key, v, &cfg->cache_max_ttl, err, errlen);
 	case K_CACHE_MAX_NEGATIVE_TTL:
-		return get_seconds(key, v, 0, TTL_MAX, &cfg->cache_max_negative_ttl, err, errlen);
+		return get_ttl(key, v, &cfg->cache_max_negative_ttl, err, errlen);
 	case K_TCP_MAX_CLIENTS:
 		r = fz_ini_key_uint(key, v, 1, TCP_CLIENTS_MAX, &x, err, errlen);
 		if (r == 0)
 			cfg->tcp_max_clients = (unsigned)x;
 		return r;
 	case K_TCP_IDLE_TIMEOUT:
-		return get_ms(key, v, IDLE_MIN_MS, IDLE_MAX_MS, &cfg->tcp_idle_timeout_ms, err,
-			      errlen);
+		return fz_ini_key_ms(key, v, IDLE_MIN_MS, IDLE_MAX_MS, &cfg->tcp_idle_timeout_ms,
+				     err, errlen);
 	case K_EVENTS:
 		return fz_ini_set_str(&cfg->events, key, v, err, errlen);
 	case K_METRICS:
@@ -635,41 +497,16 @@ static int on_item(const struct fz_ini_item *it, void *userdata, char *err, size
 		return on_section(st, it, err, errlen);
 	if (st->sec != SEC_DNS)
 		return 0;
-	k = fz_ini_lookup(dns_keys, K_COUNT, it->key);
-	if (k < 0) {
-		say(err, errlen, "unknown key '%.64s' in [dns]", it->key);
-		return -EINVAL;
-	}
-	if (st->seen[k]) {
-		say(err, errlen, "key '%s' given twice in [dns] (first on line %u)", it->key,
-		    st->seen[k]);
-		return -EINVAL;
-	}
-	st->seen[k] = it->line;
+	k = fz_ini_key_once(it, dns_keys, K_COUNT, st->seen, "dns", err, errlen);
+	if (k < 0)
+		return k;
 	return on_key(st, k, it->value, err, errlen);
 }
 
-static int located(char *err, size_t errlen, const char *file, unsigned line, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-static int located(char *err, size_t errlen, const char *file, unsigned line, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (!err || errlen == 0)
-		return -EINVAL;
-	n = snprintf(err, errlen, "%s:%u: ", file, line);
-	if (n >= 0 && (size_t)n < errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
-
 /* What needs the whole file: actions per category, sinkhole addresses, TTL order. */
-static int finish(struct cfg_state *st, char *err, size_t errlen)
+static int finish(void *userdata, char *err, size_t errlen)
 {
+	struct cfg_state *st = userdata;
 	struct fz_dns_cfg *cfg = st->cfg;
 
 	for (int c = 0; c < FZ_CAT_COUNT; c++) {
@@ -685,7 +522,7 @@ static int finish(struct cfg_state *st, char *err, size_t errlen)
 			if (cfg->action[c] != FZ_DNS_ACTION_SINKHOLE)
 				continue;
 			line = st->have_cat[c] ? st->seen[K_ACTION_CAT + c] : st->seen[K_ACTION];
-			return located(
+			return fz_ini_located(
 			    err, errlen, st->file, line,
 			    "%s = sinkhole needs sinkhole addresses (sinkhole = ADDR, ...)",
 			    dns_keys[st->have_cat[c] ? K_ACTION_CAT + c : K_ACTION]);
@@ -695,9 +532,9 @@ static int finish(struct cfg_state *st, char *err, size_t errlen)
 		unsigned line = st->seen[K_CACHE_MIN_TTL] ? st->seen[K_CACHE_MIN_TTL]
 							  : st->seen[K_CACHE_MAX_TTL];
 
-		return located(err, errlen, st->file, line,
-			       "cache_min_ttl (%us) is above cache_max_ttl (%us)",
-			       cfg->cache_min_ttl, cfg->cache_max_ttl);
+		return fz_ini_located(err, errlen, st->file, line,
+				      "cache_min_ttl (%us) is above cache_max_ttl (%us)",
+				      cfg->cache_min_ttl, cfg->cache_max_ttl);
 	}
 	return 0;
 }
@@ -757,12 +594,10 @@ int fz_dns_cfg_parse(const uint8_t *data, size_t len, const char *file, struct f
 	memset(&st, 0, sizeof(st));
 	st.cfg = &c;
 	st.file = file;
-	r = fz_ini_parse(data, len, file, on_item, &st, err, errlen);
-	if (r == 0)
-		r = finish(&st, err, errlen);
+	r = fz_ini_parse_all(data, len, file, on_item, finish, &st, err, errlen);
 	if (r < 0) {
 		fz_dns_cfg_free(&c);
-		return r == -ENOMEM ? -ENOMEM : -EINVAL;
+		return r;
 	}
 	*cfg = c;
 	return 0;

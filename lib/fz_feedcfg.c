@@ -7,14 +7,11 @@
  * section ends and names the line of the key concerned.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "fz_feedcfg.h"
 #include "fz_ini.h"
@@ -266,23 +263,6 @@ static int check_url(const char *key, const char *v, unsigned allowed, char **re
 	return 0;
 }
 
-static int get_duration(const char *key, const char *v, uint64_t min, uint64_t max, uint64_t *ret,
-			char *err, size_t errlen)
-{
-	uint64_t d;
-	int r = fz_ini_keyed(fz_ini_duration(v, &d, err, errlen), key, err, errlen);
-
-	if (r < 0)
-		return r;
-	if (d < min || d > max) {
-		say(err, errlen, "%s: %s is out of range %llus..%llus", key, v,
-		    (unsigned long long)min, (unsigned long long)max);
-		return -EINVAL;
-	}
-	*ret = d;
-	return 0;
-}
-
 /* --- sections -------------------------------------------------------------- */
 
 static struct fz_feed_cfg *cur_feed(struct cfg_state *st)
@@ -295,14 +275,10 @@ static int pending(struct cfg_state *st, unsigned line, const char *fmt, ...)
 static int pending(struct cfg_state *st, unsigned line, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
-	n = snprintf(st->pending, sizeof(st->pending), "%s:%u: ", st->file, line);
-	if (n > 0 && (size_t)n < sizeof(st->pending)) {
-		va_start(ap, fmt);
-		vsnprintf(st->pending + n, sizeof(st->pending) - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	fz_ini_vlocated(st->pending, sizeof(st->pending), st->file, line, fmt, ap);
+	va_end(ap);
 	st->has_pending = true;
 	return -EINVAL;
 }
@@ -414,13 +390,8 @@ static int on_section(struct cfg_state *st, const struct fz_ini_item *it, char *
 			    it->sub);
 			return -EINVAL;
 		}
-		if (st->feeds_line) {
-			say(err, errlen, "[feeds] given twice (first on line %u)", st->feeds_line);
-			return -EINVAL;
-		}
-		st->feeds_line = it->line;
 		st->sec = SEC_FEEDS;
-		return 0;
+		return fz_ini_single_section(it, &st->feeds_line, err, errlen);
 	}
 	if (strcmp(it->section, "feed") == 0) {
 		r = start_feed(st, it, err, errlen);
@@ -429,15 +400,10 @@ static int on_section(struct cfg_state *st, const struct fz_ini_item *it, char *
 		st->sec = SEC_FEED;
 		return 0;
 	}
-	if (fz_ini_lookup(other_sections, sizeof(other_sections) / sizeof(other_sections[0]),
-			  it->section) >= 0) {
-		st->sec = SEC_OTHER;
-		return 0;
-	}
-	say(err, errlen,
-	    "unknown section [%.64s] (known: feeds, feed NAME, dns, nfq, events, metrics)",
-	    it->section);
-	return -EINVAL;
+	st->sec = SEC_OTHER;
+	return fz_ini_other_section(it, other_sections,
+				    sizeof(other_sections) / sizeof(other_sections[0]),
+				    "feeds, feed NAME, dns, nfq, events, metrics", err, errlen);
 }
 
 static int on_feeds_key(struct cfg_state *st, int k, const char *v, char *err, size_t errlen)
@@ -461,10 +427,11 @@ static int on_feeds_key(struct cfg_state *st, int k, const char *v, char *err, s
 	case FK_CONCURRENCY:
 		return fz_ini_key_uint(key, v, 1, 64, &cfg->concurrency, err, errlen);
 	case FK_CONNECT_TIMEOUT:
-		return get_duration(key, v, 1, FEEDS_TIMEOUT_MAX, &cfg->connect_timeout, err,
-				    errlen);
+		return fz_ini_key_duration(key, v, 1, FEEDS_TIMEOUT_MAX, &cfg->connect_timeout, err,
+					   errlen);
 	case FK_TIMEOUT:
-		return get_duration(key, v, 1, FEEDS_TIMEOUT_MAX, &cfg->timeout, err, errlen);
+		return fz_ini_key_duration(key, v, 1, FEEDS_TIMEOUT_MAX, &cfg->timeout, err,
+					   errlen);
 	case FK_RETRIES:
 		return fz_ini_key_uint(key, v, 0, 10, &cfg->retries, err, errlen);
 	case FK_COUNT:
@@ -477,7 +444,7 @@ static int on_feed_key(struct cfg_state *st, int k, const char *v, char *err, si
 {
 	struct fz_feed_cfg *f = cur_feed(st);
 	const char *key = feed_keys[k];
-	int r, b;
+	int r;
 
 	switch ((enum feed_key)k) {
 	case K_URL:
@@ -516,21 +483,11 @@ static int on_feed_key(struct cfg_state *st, int k, const char *v, char *err, si
 		f->match = (enum fz_match)r;
 		return 0;
 	case K_INTERVAL:
-		return get_duration(key, v, FEED_INTERVAL_MIN, FEED_INTERVAL_MAX, &f->interval, err,
-				    errlen);
-	case K_MAX_SIZE: {
-		uint64_t sz;
-
-		r = fz_ini_keyed(fz_ini_size(v, &sz, err, errlen), key, err, errlen);
-		if (r < 0)
-			return r;
-		if (sz < 1 || sz > FEED_MAX_SIZE_MAX) {
-			say(err, errlen, "max_size: %s is out of range 1..4G", v);
-			return -EINVAL;
-		}
-		f->max_size = sz;
-		return 0;
-	}
+		return fz_ini_key_duration(key, v, FEED_INTERVAL_MIN, FEED_INTERVAL_MAX,
+					   &f->interval, err, errlen);
+	case K_MAX_SIZE:
+		return fz_ini_key_size(key, v, 1, FEED_MAX_SIZE_MAX, "1..4G", &f->max_size, err,
+				       errlen);
 	case K_MIN_ENTRIES:
 		return fz_ini_key_uint(key, v, 0, UINT64_MAX, &f->min_entries, err, errlen);
 	case K_MAX_SHRINK: {
@@ -568,11 +525,7 @@ static int on_feed_key(struct cfg_state *st, int k, const char *v, char *err, si
 		return check_url(key, v, 1u << SCHEME_HTTPS | 1u << SCHEME_HTTP | 1u << SCHEME_FILE,
 				 &f->signature_url, NULL, err, errlen);
 	case K_ENABLED:
-		r = fz_ini_keyed(fz_ini_bool(v, &b, err, errlen), key, err, errlen);
-		if (r < 0)
-			return r;
-		f->enabled = b != 0;
-		return 0;
+		return fz_ini_key_bool(key, v, &f->enabled, err, errlen);
 	case K_COUNT:
 		break;
 	}
@@ -582,8 +535,7 @@ static int on_feed_key(struct cfg_state *st, int k, const char *v, char *err, si
 static int on_item(const struct fz_ini_item *it, void *userdata, char *err, size_t errlen)
 {
 	struct cfg_state *st = userdata;
-	const char *const *names;
-	size_t n;
+	char where[sizeof("feed ") + FZ_FEED_NAME_MAX];
 	int k;
 
 	if (!it->key)
@@ -591,34 +543,12 @@ static int on_item(const struct fz_ini_item *it, void *userdata, char *err, size
 	if (st->sec == SEC_OTHER)
 		return 0;
 	if (st->sec == SEC_FEEDS) {
-		names = feeds_keys;
-		n = FK_COUNT;
-	} else {
-		names = feed_keys;
-		n = K_COUNT;
+		k = fz_ini_key_once(it, feeds_keys, FK_COUNT, st->seen, "feeds", err, errlen);
+		return k < 0 ? k : on_feeds_key(st, k, it->value, err, errlen);
 	}
-	k = fz_ini_lookup(names, n, it->key);
-	if (k < 0) {
-		if (st->sec == SEC_FEEDS)
-			say(err, errlen, "unknown key '%.64s' in [feeds]", it->key);
-		else
-			say(err, errlen, "unknown key '%.64s' in [feed %s]", it->key,
-			    cur_feed(st)->name);
-		return -EINVAL;
-	}
-	if (st->seen[k]) {
-		if (st->sec == SEC_FEEDS)
-			say(err, errlen, "key '%s' given twice in [feeds] (first on line %u)",
-			    it->key, st->seen[k]);
-		else
-			say(err, errlen, "key '%s' given twice in [feed %s] (first on line %u)",
-			    it->key, cur_feed(st)->name, st->seen[k]);
-		return -EINVAL;
-	}
-	st->seen[k] = it->line;
-	if (st->sec == SEC_FEEDS)
-		return on_feeds_key(st, k, it->value, err, errlen);
-	return on_feed_key(st, k, it->value, err, errlen);
+	snprintf(where, sizeof(where), "feed %s", cur_feed(st)->name);
+	k = fz_ini_key_once(it, feed_keys, K_COUNT, st->seen, where, err, errlen);
+	return k < 0 ? k : on_feed_key(st, k, it->value, err, errlen);
 }
 
 /* --- API ------------------------------------------------------------------- */

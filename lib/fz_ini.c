@@ -53,24 +53,6 @@ static bool is_word(const char *s, size_t n)
 	return true;
 }
 
-/* "file:line: " + the message. */
-static void located(char *err, size_t errlen, const char *file, unsigned line, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-static void located(char *err, size_t errlen, const char *file, unsigned line, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (!err || errlen == 0)
-		return;
-	n = snprintf(err, errlen, "%s:%u: ", file, line);
-	if (n < 0 || (size_t)n >= errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
-	va_end(ap);
-}
-
 /*
  * A double-quoted string starting at s[*pos] == '"'. Escapes: \" and \\.
  * `out` must hold as many bytes as the rest of `s`. On success *pos is just
@@ -127,7 +109,8 @@ static int call(struct ini_state *st, const char *key, const char *value, char *
 	r = st->fn(&item, st->userdata, st->msg, sizeof(st->msg));
 	if (r >= 0)
 		return 0;
-	located(err, errlen, st->file, st->lineno, "%s", st->msg[0] ? st->msg : "invalid entry");
+	fz_ini_located(err, errlen, st->file, st->lineno, "%s",
+		       st->msg[0] ? st->msg : "invalid entry");
 	return r;
 }
 
@@ -143,13 +126,13 @@ static int parse_header(struct ini_state *st, const char *s, char *err, size_t e
 	while (s[i] && !is_blank(s[i]) && s[i] != ']' && s[i] != '"')
 		i++;
 	if (i == start) {
-		located(err, errlen, st->file, st->lineno, "section header has no name");
+		fz_ini_located(err, errlen, st->file, st->lineno, "section header has no name");
 		return -EINVAL;
 	}
 	if (!is_word(s + start, i - start)) {
-		located(err, errlen, st->file, st->lineno,
-			"bad section name '%.*s' (lowercase letters, digits and '_')",
-			(int)(i - start > 64 ? 64 : i - start), s + start);
+		fz_ini_located(err, errlen, st->file, st->lineno,
+			       "bad section name '%.*s' (lowercase letters, digits and '_')",
+			       (int)(i - start > 64 ? 64 : i - start), s + start);
 		return -EINVAL;
 	}
 	memcpy(st->section, s + start, i - start);
@@ -160,7 +143,8 @@ static int parse_header(struct ini_state *st, const char *s, char *err, size_t e
 	st->sub[0] = '\0';
 	if (s[i] == '"') {
 		if (parse_quoted(s, &i, st->sub, &why) < 0) {
-			located(err, errlen, st->file, st->lineno, "section header: %s", why);
+			fz_ini_located(err, errlen, st->file, st->lineno, "section header: %s",
+				       why);
 			return -EINVAL;
 		}
 	} else if (s[i] && s[i] != ']') {
@@ -173,22 +157,24 @@ static int parse_header(struct ini_state *st, const char *s, char *err, size_t e
 	while (is_blank(s[i]))
 		i++;
 	if (s[i] != ']') {
-		located(err, errlen, st->file, st->lineno,
-			s[i] ? "section header has more than one name (quote a name with blanks)"
-			     : "section header is missing ']'");
+		fz_ini_located(
+		    err, errlen, st->file, st->lineno,
+		    s[i] ? "section header has more than one name (quote a name with blanks)"
+			 : "section header is missing ']'");
 		return -EINVAL;
 	}
 	i++;
 	while (is_blank(s[i]))
 		i++;
 	if (s[i] && s[i] != '#' && s[i] != ';') {
-		located(err, errlen, st->file, st->lineno, "text after ']' in section header");
+		fz_ini_located(err, errlen, st->file, st->lineno,
+			       "text after ']' in section header");
 		return -EINVAL;
 	}
 
 	if (++st->n_sections > FZ_INI_SECTION_MAX) {
-		located(err, errlen, st->file, st->lineno, "more than %d sections",
-			FZ_INI_SECTION_MAX);
+		fz_ini_located(err, errlen, st->file, st->lineno, "more than %d sections",
+			       FZ_INI_SECTION_MAX);
 		return -EINVAL;
 	}
 	st->in_section = true;
@@ -203,28 +189,28 @@ static int parse_pair(struct ini_state *st, const char *s, char *err, size_t err
 	const char *why;
 
 	if (!eq) {
-		located(err, errlen, st->file, st->lineno,
-			"line is not 'key = value', a [section] or a comment");
+		fz_ini_located(err, errlen, st->file, st->lineno,
+			       "line is not 'key = value', a [section] or a comment");
 		return -EINVAL;
 	}
 	klen = (size_t)(eq - s);
 	while (klen > 0 && is_blank(s[klen - 1]))
 		klen--;
 	if (klen == 0) {
-		located(err, errlen, st->file, st->lineno, "missing key before '='");
+		fz_ini_located(err, errlen, st->file, st->lineno, "missing key before '='");
 		return -EINVAL;
 	}
 	if (!is_word(s, klen)) {
-		located(err, errlen, st->file, st->lineno,
-			"bad key '%.*s' (lowercase letters, digits and '_')",
-			(int)(klen > 64 ? 64 : klen), s);
+		fz_ini_located(err, errlen, st->file, st->lineno,
+			       "bad key '%.*s' (lowercase letters, digits and '_')",
+			       (int)(klen > 64 ? 64 : klen), s);
 		return -EINVAL;
 	}
 	memcpy(st->key, s, klen);
 	st->key[klen] = '\0';
 	if (!st->in_section) {
-		located(err, errlen, st->file, st->lineno, "key '%s' is outside any [section]",
-			st->key);
+		fz_ini_located(err, errlen, st->file, st->lineno,
+			       "key '%s' is outside any [section]", st->key);
 		return -EINVAL;
 	}
 
@@ -233,15 +219,15 @@ static int parse_pair(struct ini_state *st, const char *s, char *err, size_t err
 		i++;
 	if (s[i] == '"') {
 		if (parse_quoted(s, &i, st->value, &why) < 0) {
-			located(err, errlen, st->file, st->lineno, "value of '%s': %s", st->key,
-				why);
+			fz_ini_located(err, errlen, st->file, st->lineno, "value of '%s': %s",
+				       st->key, why);
 			return -EINVAL;
 		}
 		while (is_blank(s[i]))
 			i++;
 		if (s[i] && s[i] != '#' && s[i] != ';') {
-			located(err, errlen, st->file, st->lineno,
-				"value of '%s': text after the closing quote", st->key);
+			fz_ini_located(err, errlen, st->file, st->lineno,
+				       "value of '%s': text after the closing quote", st->key);
 			return -EINVAL;
 		}
 	} else {
@@ -284,12 +270,12 @@ int fz_ini_parse(const uint8_t *data, size_t len, const char *file, fz_ini_fn fn
 	if (!file)
 		file = "(config)";
 	if (!data && len) {
-		located(err, errlen, file, 0, "no data");
+		fz_ini_located(err, errlen, file, 0, "no data");
 		return -EINVAL;
 	}
 	st = calloc(1, sizeof(*st));
 	if (!st) {
-		located(err, errlen, file, 0, "out of memory");
+		fz_ini_located(err, errlen, file, 0, "out of memory");
 		return -ENOMEM;
 	}
 	st->file = file;
@@ -306,20 +292,20 @@ int fz_ini_parse(const uint8_t *data, size_t len, const char *file, fz_ini_fn fn
 		if (n > 0 && p[n - 1] == '\r')
 			n--;
 		if (n > FZ_INI_LINE_MAX) {
-			located(err, errlen, file, st->lineno, "line is longer than %d bytes",
-				FZ_INI_LINE_MAX);
+			fz_ini_located(err, errlen, file, st->lineno,
+				       "line is longer than %d bytes", FZ_INI_LINE_MAX);
 			r = -EINVAL;
 			break;
 		}
 		for (size_t i = 0; i < n; i++) {
 			if (p[i] == '\0') {
-				located(err, errlen, file, st->lineno, "NUL byte in line");
+				fz_ini_located(err, errlen, file, st->lineno, "NUL byte in line");
 				r = -EINVAL;
 				break;
 			}
 			if ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f) {
-				located(err, errlen, file, st->lineno,
-					"control character 0x%02x in line", p[i]);
+				fz_ini_located(err, errlen, file, st->lineno,
+					       "control character 0x%02x in line", p[i]);
 				r = -EINVAL;
 				break;
 			}
@@ -337,19 +323,6 @@ int fz_ini_parse(const uint8_t *data, size_t len, const char *file, fz_ini_fn fn
 }
 
 /* --- values ---------------------------------------------------------------- */
-
-static void say(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void say(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Decimal digits s[0..n): 0, -EINVAL (empty or not a digit) or -ERANGE. */
 static int parse_digits(const char *s, size_t n, uint64_t *ret)
@@ -402,7 +375,7 @@ int fz_ini_bool(const char *value, int *ret, char *err, size_t errlen)
 			return 0;
 		}
 	}
-	say(err, errlen, "'%.64s' is not yes/no, true/false, on/off or 1/0", value);
+	fz_ini_say(err, errlen, "'%.64s' is not yes/no, true/false, on/off or 1/0", value);
 	return -EINVAL;
 }
 
@@ -416,12 +389,12 @@ int fz_ini_uint(const char *value, uint64_t min, uint64_t max, uint64_t *ret, ch
 		value = "";
 	r = parse_digits(value, strlen(value), &v);
 	if (r == -EINVAL) {
-		say(err, errlen, "'%.64s' is not a whole number", value);
+		fz_ini_say(err, errlen, "'%.64s' is not a whole number", value);
 		return -EINVAL;
 	}
 	if (r < 0 || v < min || v > max) {
-		say(err, errlen, "%.64s is out of range %llu..%llu", value, (unsigned long long)min,
-		    (unsigned long long)max);
+		fz_ini_say(err, errlen, "%.64s is out of range %llu..%llu", value,
+			   (unsigned long long)min, (unsigned long long)max);
 		return -EINVAL;
 	}
 	*ret = v;
@@ -453,47 +426,43 @@ static int parse_scaled(const char *value, const char *letters, const uint64_t *
 	return 0;
 }
 
-int fz_ini_duration(const char *value, uint64_t *ret_seconds, char *err, size_t errlen)
+/* parse_scaled with the messages: "<noun> V is too large", "'V' is not a <noun> (<expect>)". */
+static int scaled_value(const char *value, const char *letters, const uint64_t *factors,
+			const char *noun, const char *expect, uint64_t *ret, char *err,
+			size_t errlen)
 {
-	static const uint64_t factors[] = {1, 60, 3600, 86400};
 	uint64_t v = 0;
 	int r;
 
 	if (!value)
 		value = "";
-	r = parse_scaled(value, "smhd", factors, &v);
+	r = parse_scaled(value, letters, factors, &v);
 	if (r == -ERANGE) {
-		say(err, errlen, "duration %.64s is too large", value);
+		fz_ini_say(err, errlen, "%s %.64s is too large", noun, value);
 		return -EINVAL;
 	}
 	if (r < 0) {
-		say(err, errlen, "'%.64s' is not a duration (a number with s, m, h or d)", value);
+		fz_ini_say(err, errlen, "'%.64s' is not a %s (%s)", value, noun, expect);
 		return -EINVAL;
 	}
-	*ret_seconds = v;
+	*ret = v;
 	return 0;
+}
+
+int fz_ini_duration(const char *value, uint64_t *ret_seconds, char *err, size_t errlen)
+{
+	static const uint64_t factors[] = {1, 60, 3600, 86400};
+
+	return scaled_value(value, "smhd", factors, "duration", "a number with s, m, h or d",
+			    ret_seconds, err, errlen);
 }
 
 int fz_ini_size(const char *value, uint64_t *ret_bytes, char *err, size_t errlen)
 {
 	static const uint64_t factors[] = {1ull << 10, 1ull << 10, 1ull << 20, 1ull << 30};
-	uint64_t v = 0;
-	int r;
 
-	if (!value)
-		value = "";
-	r = parse_scaled(value, "kKMG", factors, &v);
-	if (r == -ERANGE) {
-		say(err, errlen, "size %.64s is too large", value);
-		return -EINVAL;
-	}
-	if (r < 0) {
-		say(err, errlen, "'%.64s' is not a size (a number of bytes, or with k, M or G)",
-		    value);
-		return -EINVAL;
-	}
-	*ret_bytes = v;
-	return 0;
+	return scaled_value(value, "kKMG", factors, "size", "a number of bytes, or with k, M or G",
+			    ret_bytes, err, errlen);
 }
 
 int fz_ini_read_file(const char *path, uint8_t **ret, size_t *ret_len, char *err, size_t errlen)
@@ -506,24 +475,24 @@ int fz_ini_read_file(const char *path, uint8_t **ret, size_t *ret_len, char *err
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		r = -errno;
-		say(err, errlen, "%s: %s", path, strerror(-r));
+		fz_ini_say(err, errlen, "%s: %s", path, strerror(-r));
 		return r;
 	}
 	if (fstat(fd, &sb) < 0) {
 		r = -errno;
-		say(err, errlen, "%s: %s", path, strerror(-r));
+		fz_ini_say(err, errlen, "%s: %s", path, strerror(-r));
 		close(fd);
 		return r;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		say(err, errlen, "%s: not a regular file", path);
+		fz_ini_say(err, errlen, "%s: not a regular file", path);
 		close(fd);
 		return -EINVAL;
 	}
 	/* One byte more than allowed, to see a file that grew past the limit. */
 	buf = malloc(FZ_INI_FILE_MAX + 1);
 	if (!buf) {
-		say(err, errlen, "%s: out of memory", path);
+		fz_ini_say(err, errlen, "%s: out of memory", path);
 		close(fd);
 		return -ENOMEM;
 	}
@@ -534,7 +503,7 @@ int fz_ini_read_file(const char *path, uint8_t **ret, size_t *ret_len, char *err
 			if (errno == EINTR)
 				continue;
 			r = -errno;
-			say(err, errlen, "%s: %s", path, strerror(-r));
+			fz_ini_say(err, errlen, "%s: %s", path, strerror(-r));
 			free(buf);
 			close(fd);
 			return r;
@@ -545,7 +514,7 @@ int fz_ini_read_file(const char *path, uint8_t **ret, size_t *ret_len, char *err
 	}
 	close(fd);
 	if (n > FZ_INI_FILE_MAX) {
-		say(err, errlen, "%s: larger than 1 MiB", path);
+		fz_ini_say(err, errlen, "%s: larger than 1 MiB", path);
 		free(buf);
 		return -EFBIG;
 	}
@@ -565,12 +534,12 @@ int fz_ini_lookup(const char *const *names, size_t n, const char *key)
 int fz_ini_set_str(char **dst, const char *key, const char *v, char *err, size_t errlen)
 {
 	if (*v == '\0') {
-		say(err, errlen, "%s is empty", key);
+		fz_ini_say(err, errlen, "%s is empty", key);
 		return -EINVAL;
 	}
 	char *copy = strdup(v);
 	if (!copy) {
-		say(err, errlen, "out of memory");
+		fz_ini_say(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	free(*dst);
@@ -584,7 +553,7 @@ int fz_ini_keyed(int r, const char *key, char *err, size_t errlen)
 	if (r >= 0)
 		return r;
 	snprintf(tmp, sizeof(tmp), "%s", err && errlen ? err : "");
-	say(err, errlen, "%s: %s", key, tmp);
+	fz_ini_say(err, errlen, "%s: %s", key, tmp);
 	return r;
 }
 
@@ -602,4 +571,211 @@ void fz_ini_say(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+}
+
+int fz_ini_key_u32(const char *key, const char *v, uint32_t min, uint32_t max, uint32_t *ret,
+		   char *err, size_t errlen)
+{
+	uint64_t x;
+	int r = fz_ini_key_uint(key, v, min, max, &x, err, errlen);
+
+	if (r == 0)
+		*ret = (uint32_t)x;
+	return r;
+}
+
+int fz_ini_key_bool(const char *key, const char *v, bool *ret, char *err, size_t errlen)
+{
+	int b, r = fz_ini_keyed(fz_ini_bool(v, &b, err, errlen), key, err, errlen);
+
+	if (r == 0)
+		*ret = b != 0;
+	return r;
+}
+
+int fz_ini_key_duration(const char *key, const char *v, uint64_t min, uint64_t max, uint64_t *ret,
+			char *err, size_t errlen)
+{
+	uint64_t d;
+	int r = fz_ini_keyed(fz_ini_duration(v, &d, err, errlen), key, err, errlen);
+
+	if (r < 0)
+		return r;
+	if (d < min || d > max) {
+		fz_ini_say(err, errlen, "%s: %s is out of range %llus..%llus", key, v,
+			   (unsigned long long)min, (unsigned long long)max);
+		return -EINVAL;
+	}
+	*ret = d;
+	return 0;
+}
+
+int fz_ini_key_ms(const char *key, const char *v, uint32_t min, uint32_t max, uint32_t *ret,
+		  char *err, size_t errlen)
+{
+	size_t n = strlen(v);
+	uint64_t ms;
+
+	if (n > 2 && strcmp(v + n - 2, "ms") == 0) {
+		if (parse_digits(v, n - 2, &ms) < 0)
+			goto bad;
+	} else {
+		uint64_t s;
+
+		if (fz_ini_duration(v, &s, NULL, 0) < 0)
+			goto bad;
+		ms = s > UINT64_MAX / 1000 ? UINT64_MAX : s * 1000;
+	}
+	if (ms < min || ms > max) {
+		fz_ini_say(err, errlen, "%s: %s is out of range %ums..%ums", key, v, min, max);
+		return -EINVAL;
+	}
+	*ret = (uint32_t)ms;
+	return 0;
+bad:
+	fz_ini_say(err, errlen,
+		   "%s: '%.64s' is not a duration (a number with ms, s, m or h; a plain number "
+		   "is seconds)",
+		   key, v);
+	return -EINVAL;
+}
+
+int fz_ini_key_size(const char *key, const char *v, uint64_t min, uint64_t max, const char *range,
+		    uint64_t *ret, char *err, size_t errlen)
+{
+	uint64_t x;
+	int r = fz_ini_keyed(fz_ini_size(v, &x, err, errlen), key, err, errlen);
+
+	if (r < 0)
+		return r;
+	if (x < min || x > max) {
+		fz_ini_say(err, errlen, "%s: %s is out of range %s", key, v, range);
+		return -EINVAL;
+	}
+	*ret = x;
+	return 0;
+}
+
+int fz_ini_set_user(char **dst, const char *key, const char *v, char *err, size_t errlen)
+{
+	if (strpbrk(v, " \t:/")) {
+		fz_ini_say(err, errlen, "%s: '%.64s' is not a user name", key, v);
+		return -EINVAL;
+	}
+	return fz_ini_set_str(dst, key, v, err, errlen);
+}
+
+int fz_ini_each_item(const char *key, const char *v, size_t item_max, fz_ini_item_fn fn, void *ctx,
+		     char *err, size_t errlen)
+{
+	char item[FZ_INI_LINE_MAX + 1];
+	size_t count = 0;
+	int r;
+
+	if (item_max > sizeof(item))
+		item_max = sizeof(item);
+	while (*v) {
+		size_t n = strcspn(v, ", \t");
+
+		if (n == 0) {
+			v++;
+			continue;
+		}
+		if (n >= item_max) {
+			fz_ini_say(err, errlen, "%s: item '%.40s...' is too long", key, v);
+			return -EINVAL;
+		}
+		memcpy(item, v, n);
+		item[n] = '\0';
+		r = fn(ctx, key, item, err, errlen);
+		if (r < 0)
+			return r;
+		count++;
+		v += n;
+	}
+	if (count == 0) {
+		fz_ini_say(err, errlen, "%s is empty", key);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* --- sections -------------------------------------------------------------- */
+
+int fz_ini_vlocated(char *err, size_t errlen, const char *file, unsigned line, const char *fmt,
+		    va_list ap)
+{
+	int n;
+
+	if (!err || errlen == 0)
+		return -EINVAL;
+	n = snprintf(err, errlen, "%s:%u: ", file, line);
+	if (n >= 0 && (size_t)n < errlen)
+		vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+	return -EINVAL;
+}
+
+int fz_ini_located(char *err, size_t errlen, const char *file, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fz_ini_vlocated(err, errlen, file, line, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+int fz_ini_single_section(const struct fz_ini_item *it, unsigned *first_line, char *err,
+			  size_t errlen)
+{
+	if (it->sub[0]) {
+		fz_ini_say(err, errlen, "[%s] takes no name", it->section);
+		return -EINVAL;
+	}
+	if (*first_line) {
+		fz_ini_say(err, errlen, "[%s] given twice (first on line %u)", it->section,
+			   *first_line);
+		return -EINVAL;
+	}
+	*first_line = it->line;
+	return 0;
+}
+
+int fz_ini_other_section(const struct fz_ini_item *it, const char *const *others, size_t n,
+			 const char *known, char *err, size_t errlen)
+{
+	if (fz_ini_lookup(others, n, it->section) >= 0)
+		return 0;
+	fz_ini_say(err, errlen, "unknown section [%.64s] (known: %s)", it->section, known);
+	return -EINVAL;
+}
+
+int fz_ini_key_once(const struct fz_ini_item *it, const char *const *names, size_t n,
+		    unsigned *seen, const char *where, char *err, size_t errlen)
+{
+	int k = fz_ini_lookup(names, n, it->key);
+
+	if (k < 0) {
+		fz_ini_say(err, errlen, "unknown key '%.64s' in [%s]", it->key, where);
+		return -EINVAL;
+	}
+	if (seen[k]) {
+		fz_ini_say(err, errlen, "key '%s' given twice in [%s] (first on line %u)", it->key,
+			   where, seen[k]);
+		return -EINVAL;
+	}
+	seen[k] = it->line;
+	return k;
+}
+
+int fz_ini_parse_all(const uint8_t *data, size_t len, const char *file, fz_ini_fn fn,
+		     fz_ini_finish_fn finish, void *userdata, char *err, size_t errlen)
+{
+	int r = fz_ini_parse(data, len, file, fn, userdata, err, errlen);
+
+	if (r == 0 && finish)
+		r = finish(userdata, err, errlen);
+	if (r < 0)
+		return r == -ENOMEM ? -ENOMEM : -EINVAL;
+	return 0;
 }

@@ -14,6 +14,8 @@
 #ifndef FZ_INI_H
 #define FZ_INI_H
 
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -75,5 +77,77 @@ int fz_ini_keyed(int r, const char *key, char *err, size_t errlen);
 /* fz_ini_uint with the key named in the message. */
 int fz_ini_key_uint(const char *key, const char *v, uint64_t min, uint64_t max, uint64_t *ret,
 		    char *err, size_t errlen);
+/* The same into a uint32_t (max must fit). */
+int fz_ini_key_u32(const char *key, const char *v, uint32_t min, uint32_t max, uint32_t *ret,
+		   char *err, size_t errlen);
+/* fz_ini_bool with the key named in the message. */
+int fz_ini_key_bool(const char *key, const char *v, bool *ret, char *err, size_t errlen);
+/* A duration in seconds (fz_ini_duration) within min..max ("key: V is out of range 1s..300s"). */
+int fz_ini_key_duration(const char *key, const char *v, uint64_t min, uint64_t max, uint64_t *ret,
+			char *err, size_t errlen);
+/*
+ * A duration in milliseconds within min..max: "1500ms", or a duration in
+ * seconds and up as fz_ini_duration reads it ("2s", "2", "1m", "1h").
+ */
+int fz_ini_key_ms(const char *key, const char *v, uint32_t min, uint32_t max, uint32_t *ret,
+		  char *err, size_t errlen);
+/* A size (fz_ini_size) within min..max; `range` spells the bounds for people ("64k..1G"). */
+int fz_ini_key_size(const char *key, const char *v, uint64_t min, uint64_t max, const char *range,
+		    uint64_t *ret, char *err, size_t errlen);
+/* A user name to drop privileges to (no blanks, ':' or '/'), copied as fz_ini_set_str does. */
+int fz_ini_set_user(char **dst, const char *key, const char *v, char *err, size_t errlen);
+
+/*
+ * A list value: items separated by commas and blanks, each given to `fn`
+ * (NUL-terminated, shorter than item_max bytes, item_max at most
+ * FZ_INI_LINE_MAX + 1). 0, fn's error, or -EINVAL for an empty list or an
+ * item too long.
+ */
+typedef int (*fz_ini_item_fn)(void *ctx, const char *key, const char *item, char *err,
+			      size_t errlen);
+int fz_ini_each_item(const char *key, const char *v, size_t item_max, fz_ini_item_fn fn, void *ctx,
+		     char *err, size_t errlen);
+
+/* --- sections -------------------------------------------------------------- */
+
+/*
+ * "file:line: " and the message into err, for what a schema finds when a
+ * section or the file ends (the parser locates only the current line).
+ * Returns -EINVAL.
+ */
+int fz_ini_located(char *err, size_t errlen, const char *file, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+int fz_ini_vlocated(char *err, size_t errlen, const char *file, unsigned line, const char *fmt,
+		    va_list ap) __attribute__((format(printf, 5, 0)));
+/*
+ * The header of a section that takes no name and stands once in a file
+ * ("[nfq]"): 0 with *first_line set to its line, or -EINVAL ("[nfq] takes
+ * no name", "[nfq] given twice (first on line 3)").
+ */
+int fz_ini_single_section(const struct fz_ini_item *it, unsigned *first_line, char *err,
+			  size_t errlen);
+/*
+ * The header of a section another program checks: 0 when it is one of
+ * others[0..n), else -EINVAL "unknown section [x] (known: <known>)".
+ */
+int fz_ini_other_section(const struct fz_ini_item *it, const char *const *others, size_t n,
+			 const char *known, char *err, size_t errlen);
+/*
+ * A key of a section where each of names[0..n) may stand once: its index,
+ * with seen[index] (0 = unset) set to the item's line; or -EINVAL
+ * ("unknown key 'k' in [where]", "key 'k' given twice in [where] (first
+ * on line N)").
+ */
+int fz_ini_key_once(const struct fz_ini_item *it, const char *const *names, size_t n,
+		    unsigned *seen, const char *where, char *err, size_t errlen);
+
+/* What a schema checks once the whole file is read: 0 or a negative errno, err set. */
+typedef int (*fz_ini_finish_fn)(void *userdata, char *err, size_t errlen);
+/*
+ * fz_ini_parse, then `finish` (unless NULL) when that succeeded. 0,
+ * -ENOMEM, or -EINVAL for any other error.
+ */
+int fz_ini_parse_all(const uint8_t *data, size_t len, const char *file, fz_ini_fn fn,
+		     fz_ini_finish_fn finish, void *userdata, char *err, size_t errlen);
 
 #endif

@@ -8,7 +8,6 @@
  * a key may not repeat.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,77 +174,6 @@ bad:
 	return -EINVAL;
 }
 
-static int get_u32(const char *key, const char *v, uint32_t min, uint32_t max, uint32_t *ret,
-		   char *err, size_t errlen)
-{
-	uint64_t x;
-	int r = fz_ini_key_uint(key, v, min, max, &x, err, errlen);
-
-	if (r == 0)
-		*ret = (uint32_t)x;
-	return r;
-}
-
-static int get_bool(const char *key, const char *v, bool *ret, char *err, size_t errlen)
-{
-	int b, r = fz_ini_keyed(fz_ini_bool(v, &b, err, errlen), key, err, errlen);
-
-	if (r == 0)
-		*ret = b != 0;
-	return r;
-}
-
-/* A size ("65536", "64k", "8M") within min..max; `range` spells the bounds for people. */
-static int get_size(const char *key, const char *v, uint64_t min, uint64_t max, const char *range,
-		    uint64_t *ret, char *err, size_t errlen)
-{
-	uint64_t x;
-	int r = fz_ini_keyed(fz_ini_size(v, &x, err, errlen), key, err, errlen);
-
-	if (r < 0)
-		return r;
-	if (x < min || x > max) {
-		say(err, errlen, "%s: %s is out of range %s", key, v, range);
-		return -EINVAL;
-	}
-	*ret = x;
-	return 0;
-}
-
-/*
- * A duration in milliseconds within min..max: "500ms", or one of fz_ini's
- * durations ("30s", "30", "1m", "1h").
- */
-static int get_ms(const char *key, const char *v, uint32_t min, uint32_t max, uint32_t *ret,
-		  char *err, size_t errlen)
-{
-	size_t n = strlen(v);
-	uint64_t ms;
-
-	if (n > 2 && strcmp(v + n - 2, "ms") == 0) {
-		if (parse_dec(v, n - 2, UINT64_MAX, &ms) < 0)
-			goto bad;
-	} else {
-		uint64_t s;
-
-		if (fz_ini_duration(v, &s, NULL, 0) < 0)
-			goto bad;
-		ms = s > UINT64_MAX / 1000 ? UINT64_MAX : s * 1000;
-	}
-	if (ms < min || ms > max) {
-		say(err, errlen, "%s: %s is out of range %ums..%ums", key, v, min, max);
-		return -EINVAL;
-	}
-	*ret = (uint32_t)ms;
-	return 0;
-bad:
-	say(err, errlen,
-	    "%s: '%.64s' is not a duration (a number with ms, s, m or h; a plain number is "
-	    "seconds)",
-	    key, v);
-	return -EINVAL;
-}
-
 /* One of `names` (n of them), its index in *ret; `expect` lists them for the message. */
 static int get_choice(const char *key, const char *v, const char *const *names, size_t n,
 		      const char *expect, int *ret, char *err, size_t errlen)
@@ -270,9 +198,10 @@ static const char *const http_action_names[] = {
     [FZ_NFQ_HTTP_RST] = "rst",
 };
 
-static int add_ech_name(struct fz_nfq_cfg *cfg, const char *key, const char *item, char *err,
-			size_t errlen)
+/* One name of ech_block (a list: fz_ini_each_item). */
+static int add_ech_name(void *ctx, const char *key, const char *item, char *err, size_t errlen)
 {
+	struct fz_nfq_cfg *cfg = ctx;
 	char name[FZ_NAME_BUF];
 	size_t len;
 	bool wild = false;
@@ -306,66 +235,18 @@ static int add_ech_name(struct fz_nfq_cfg *cfg, const char *key, const char *ite
 	return 0;
 }
 
-/* Names separated by commas and blanks; an empty list is an error. */
-static int get_ech_block(struct fz_nfq_cfg *cfg, const char *key, const char *v, char *err,
-			 size_t errlen)
-{
-	char item[LIST_ITEM_MAX];
-	size_t count = 0;
-	int r;
-
-	while (*v) {
-		size_t n = strcspn(v, ", \t");
-
-		if (n == 0) {
-			v++;
-			continue;
-		}
-		if (n >= sizeof(item)) {
-			say(err, errlen, "%s: item '%.40s...' is too long", key, v);
-			return -EINVAL;
-		}
-		memcpy(item, v, n);
-		item[n] = '\0';
-		r = add_ech_name(cfg, key, item, err, errlen);
-		if (r < 0)
-			return r;
-		count++;
-		v += n;
-	}
-	if (count == 0) {
-		say(err, errlen, "%s is empty", key);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 /* --- the section ----------------------------------------------------------- */
 
 static int on_section(struct cfg_state *st, const struct fz_ini_item *it, char *err, size_t errlen)
 {
 	if (strcmp(it->section, "nfq") == 0) {
-		if (it->sub[0]) {
-			say(err, errlen, "[nfq] takes no name");
-			return -EINVAL;
-		}
-		if (st->nfq_line) {
-			say(err, errlen, "[nfq] given twice (first on line %u)", st->nfq_line);
-			return -EINVAL;
-		}
-		st->nfq_line = it->line;
 		st->sec = SEC_NFQ;
-		return 0;
+		return fz_ini_single_section(it, &st->nfq_line, err, errlen);
 	}
-	if (fz_ini_lookup(other_sections, sizeof(other_sections) / sizeof(other_sections[0]),
-			  it->section) >= 0) {
-		st->sec = SEC_OTHER;
-		return 0;
-	}
-	say(err, errlen,
-	    "unknown section [%.64s] (known: nfq, feeds, feed NAME, dns, events, metrics)",
-	    it->section);
-	return -EINVAL;
+	st->sec = SEC_OTHER;
+	return fz_ini_other_section(it, other_sections,
+				    sizeof(other_sections) / sizeof(other_sections[0]),
+				    "nfq, feeds, feed NAME, dns, events, metrics", err, errlen);
 }
 
 static int on_key(struct cfg_state *st, int k, const char *v, char *err, size_t errlen)
@@ -388,11 +269,7 @@ static int on_key(struct cfg_state *st, int k, const char *v, char *err, size_t 
 	case K_BLOCKLIST:
 		return fz_ini_set_str(&cfg->blocklist, key, v, err, errlen);
 	case K_USER:
-		if (strpbrk(v, " \t:/")) {
-			say(err, errlen, "user: '%.64s' is not a user name", v);
-			return -EINVAL;
-		}
-		return fz_ini_set_str(&cfg->user, key, v, err, errlen);
+		return fz_ini_set_user(&cfg->user, key, v, err, errlen);
 	case K_EVENTS:
 		return fz_ini_set_str(&cfg->events, key, v, err, errlen);
 	case K_METRICS:
@@ -406,12 +283,12 @@ static int on_key(struct cfg_state *st, int k, const char *v, char *err, size_t 
 		cfg->have_metrics = true;
 		return 0;
 	case K_FAIL_CLOSED:
-		return get_bool(key, v, &cfg->fail_closed, err, errlen);
+		return fz_ini_key_bool(key, v, &cfg->fail_closed, err, errlen);
 	case K_QUEUE_MAXLEN:
-		return get_u32(key, v, QUEUE_MAXLEN_MIN, QUEUE_MAXLEN_MAX, &cfg->queue_maxlen, err,
-			       errlen);
+		return fz_ini_key_u32(key, v, QUEUE_MAXLEN_MIN, QUEUE_MAXLEN_MAX,
+				      &cfg->queue_maxlen, err, errlen);
 	case K_RCVBUF:
-		r = get_size(key, v, RCVBUF_MIN, RCVBUF_MAX, "64k..1G", &x, err, errlen);
+		r = fz_ini_key_size(key, v, RCVBUF_MIN, RCVBUF_MAX, "64k..1G", &x, err, errlen);
 		if (r == 0)
 			cfg->rcvbuf = (uint32_t)x;
 		return r;
@@ -420,18 +297,19 @@ static int on_key(struct cfg_state *st, int k, const char *v, char *err, size_t 
 	case K_MARK_BLOCKED:
 		return parse_mark(key, v, &cfg->mark_blocked, err, errlen);
 	case K_MAX_QUEUED_BYTES:
-		r = get_size(key, v, QUEUED_BYTES_MIN, QUEUED_BYTES_MAX, "1k..1G", &x, err, errlen);
+		r = fz_ini_key_size(key, v, QUEUED_BYTES_MIN, QUEUED_BYTES_MAX, "1k..1G", &x, err,
+				    errlen);
 		if (r == 0)
 			cfg->max_queued_bytes = (uint32_t)x;
 		return r;
 	case K_MAX_FLOWS:
-		return get_u32(key, v, 1, MAX_FLOWS_MAX, &cfg->max_flows, err, errlen);
+		return fz_ini_key_u32(key, v, 1, MAX_FLOWS_MAX, &cfg->max_flows, err, errlen);
 	case K_MAX_MEMORY:
-		return get_size(key, v, MAX_MEMORY_MIN, MAX_MEMORY_MAX, "64k..64G",
-				&cfg->max_memory, err, errlen);
+		return fz_ini_key_size(key, v, MAX_MEMORY_MIN, MAX_MEMORY_MAX, "64k..64G",
+				       &cfg->max_memory, err, errlen);
 	case K_FLOW_TIMEOUT:
-		return get_ms(key, v, FLOW_TIMEOUT_MIN_MS, FLOW_TIMEOUT_MAX_MS,
-			      &cfg->flow_timeout_ms, err, errlen);
+		return fz_ini_key_ms(key, v, FLOW_TIMEOUT_MIN_MS, FLOW_TIMEOUT_MAX_MS,
+				     &cfg->flow_timeout_ms, err, errlen);
 	case K_DNS_ACTION:
 		r = get_choice(key, v, dns_action_names, 2, "nxdomain or drop", &c, err, errlen);
 		if (r == 0)
@@ -443,11 +321,11 @@ static int on_key(struct cfg_state *st, int k, const char *v, char *err, size_t 
 			cfg->http_action = (enum fz_nfq_http_action)c;
 		return r;
 	case K_BLOCK_DOT:
-		return get_bool(key, v, &cfg->block_dot, err, errlen);
+		return fz_ini_key_bool(key, v, &cfg->block_dot, err, errlen);
 	case K_BLOCK_DOH:
-		return get_bool(key, v, &cfg->block_doh, err, errlen);
+		return fz_ini_key_bool(key, v, &cfg->block_doh, err, errlen);
 	case K_QUIC_ICMP:
-		return get_bool(key, v, &cfg->quic_icmp, err, errlen);
+		return fz_ini_key_bool(key, v, &cfg->quic_icmp, err, errlen);
 	case K_APPEAL:
 		if (strlen(v) > APPEAL_MAX) {
 			say(err, errlen, "appeal: longer than %d bytes", APPEAL_MAX);
@@ -455,7 +333,7 @@ static int on_key(struct cfg_state *st, int k, const char *v, char *err, size_t 
 		}
 		return fz_ini_set_str(&cfg->appeal, key, v, err, errlen);
 	case K_ECH_BLOCK:
-		return get_ech_block(cfg, key, v, err, errlen);
+		return fz_ini_each_item(key, v, LIST_ITEM_MAX, add_ech_name, cfg, err, errlen);
 	default:
 		break;
 	}
@@ -471,41 +349,16 @@ static int on_item(const struct fz_ini_item *it, void *userdata, char *err, size
 		return on_section(st, it, err, errlen);
 	if (st->sec != SEC_NFQ)
 		return 0;
-	k = fz_ini_lookup(nfq_keys, K_COUNT, it->key);
-	if (k < 0) {
-		say(err, errlen, "unknown key '%.64s' in [nfq]", it->key);
-		return -EINVAL;
-	}
-	if (st->seen[k]) {
-		say(err, errlen, "key '%s' given twice in [nfq] (first on line %u)", it->key,
-		    st->seen[k]);
-		return -EINVAL;
-	}
-	st->seen[k] = it->line;
+	k = fz_ini_key_once(it, nfq_keys, K_COUNT, st->seen, "nfq", err, errlen);
+	if (k < 0)
+		return k;
 	return on_key(st, k, it->value, err, errlen);
 }
 
-static int located(char *err, size_t errlen, const char *file, unsigned line, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-static int located(char *err, size_t errlen, const char *file, unsigned line, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (!err || errlen == 0)
-		return -EINVAL;
-	n = snprintf(err, errlen, "%s:%u: ", file, line);
-	if (n >= 0 && (size_t)n < errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
-
 /* What needs the whole file: the two marks must not share a bit. */
-static int finish(struct cfg_state *st, char *err, size_t errlen)
+static int finish(void *userdata, char *err, size_t errlen)
 {
+	struct cfg_state *st = userdata;
 	struct fz_nfq_cfg *cfg = st->cfg;
 
 	if (cfg->mark_decided & cfg->mark_blocked) {
@@ -513,11 +366,11 @@ static int finish(struct cfg_state *st, char *err, size_t errlen)
 		int k = st->seen[K_MARK_BLOCKED] > st->seen[K_MARK_DECIDED] ? K_MARK_BLOCKED
 									    : K_MARK_DECIDED;
 
-		return located(err, errlen, st->file, st->seen[k],
-			       "%s (0x%x) shares bits with %s (0x%x)", nfq_keys[k],
-			       k == K_MARK_BLOCKED ? cfg->mark_blocked : cfg->mark_decided,
-			       nfq_keys[k == K_MARK_BLOCKED ? K_MARK_DECIDED : K_MARK_BLOCKED],
-			       k == K_MARK_BLOCKED ? cfg->mark_decided : cfg->mark_blocked);
+		return fz_ini_located(
+		    err, errlen, st->file, st->seen[k], "%s (0x%x) shares bits with %s (0x%x)",
+		    nfq_keys[k], k == K_MARK_BLOCKED ? cfg->mark_blocked : cfg->mark_decided,
+		    nfq_keys[k == K_MARK_BLOCKED ? K_MARK_DECIDED : K_MARK_BLOCKED],
+		    k == K_MARK_BLOCKED ? cfg->mark_decided : cfg->mark_blocked);
 	}
 	return 0;
 }
@@ -574,12 +427,10 @@ int fz_nfq_cfg_parse(const uint8_t *data, size_t len, const char *file, struct f
 	memset(&st, 0, sizeof(st));
 	st.cfg = &c;
 	st.file = file;
-	r = fz_ini_parse(data, len, file, on_item, &st, err, errlen);
-	if (r == 0)
-		r = finish(&st, err, errlen);
+	r = fz_ini_parse_all(data, len, file, on_item, finish, &st, err, errlen);
 	if (r < 0) {
 		fz_nfq_cfg_free(&c);
-		return r == -ENOMEM ? -ENOMEM : -EINVAL;
+		return r;
 	}
 	*cfg = c;
 	return 0;
