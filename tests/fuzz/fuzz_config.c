@@ -12,11 +12,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "fuzz_cfg_check.h"
 #include "fuzz_common.h"
 #include "fz_feedcfg.h"
 #include "fz_ini.h"
-
-#define FILE_NAME "fuzz.conf"
 
 static bool valid_name(const char *s)
 {
@@ -45,9 +44,11 @@ static bool printable(const char *s)
 	return true;
 }
 
-static void check_accepted(const struct fz_feeds_cfg *cfg)
+static void check_accepted(const void *c)
 {
-	FZ_FUZZ_CHECK(cfg->file && strcmp(cfg->file, FILE_NAME) == 0);
+	const struct fz_feeds_cfg *cfg = c;
+
+	FZ_FUZZ_CHECK(cfg->file && strcmp(cfg->file, FZ_FUZZ_CFG_FILE) == 0);
 	FZ_FUZZ_CHECK(cfg->output && cfg->output[0] && printable(cfg->output));
 	FZ_FUZZ_CHECK(cfg->state_dir && cfg->state_dir[0] && printable(cfg->state_dir));
 	FZ_FUZZ_CHECK(!cfg->allow || (cfg->allow[0] && printable(cfg->allow)));
@@ -93,41 +94,13 @@ static void check_accepted(const struct fz_feeds_cfg *cfg)
 	}
 }
 
-/* "fuzz.conf:LINE: why" with 1 <= LINE <= lines in the input (0 only for out of memory). */
-static void check_refused(int r, const char *err, const uint8_t *data, size_t size)
-{
-	const char *p = err + strlen(FILE_NAME ":");
-	unsigned long line = 0, lines = 1;
-	size_t digits = 0;
-
-	FZ_FUZZ_CHECK(r == -EINVAL || r == -ENOMEM);
-	FZ_FUZZ_CHECK(has_prefix(err, FILE_NAME ":"));
-	while (*p >= '0' && *p <= '9' && digits < 12) {
-		line = line * 10 + (unsigned long)(*p - '0');
-		p++;
-		digits++;
-	}
-	FZ_FUZZ_CHECK(digits >= 1);
-	FZ_FUZZ_CHECK(p[0] == ':' && p[1] == ' ' && p[2] != '\0');
-	for (size_t i = 0; i < size; i++)
-		lines += data[i] == '\n';
-	FZ_FUZZ_CHECK(line <= lines);
-	FZ_FUZZ_CHECK(line >= 1 || r == -ENOMEM);
-}
-
 /* The value helpers over the first line (at most 40 bytes), as a string. */
 static void check_values(const uint8_t *data, size_t size)
 {
 	char v[41], err[128];
-	size_t n = 0;
+	size_t n = fz_fuzz_first_line(data, size, v, sizeof(v));
 	uint64_t a, b, c;
 	int bv;
-
-	while (n < size && n < sizeof(v) - 1 && data[n] != '\n' && data[n] != '\0') {
-		v[n] = (char)data[n];
-		n++;
-	}
-	v[n] = '\0';
 
 	if (fz_ini_bool(v, &bv, err, sizeof(err)) == 0)
 		FZ_FUZZ_CHECK(bv == 0 || bv == 1);
@@ -168,34 +141,23 @@ static void check_values(const uint8_t *data, size_t size)
 	}
 }
 
+static int parse(const uint8_t *data, size_t len, const char *file, void *cfg, char *err,
+		 size_t errlen)
+{
+	return fz_feeds_cfg_parse(data, len, file, cfg, err, errlen);
+}
+
+static void cfg_free(void *cfg)
+{
+	fz_feeds_cfg_free(cfg);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fz_feeds_cfg cfg;
-	char err[512], small[8];
-	int r, r2;
+	static const struct fz_fuzz_cfg_schema schema = {sizeof(struct fz_feeds_cfg), parse,
+							 cfg_free, check_accepted};
 
-	memset(&cfg, 0, sizeof(cfg));
-	memset(err, 'x', sizeof(err));
-	r = fz_feeds_cfg_parse(data, size, FILE_NAME, &cfg, err, sizeof(err));
-	FZ_FUZZ_CHECK(memchr(err, '\0', sizeof(err)) != NULL || r == 0);
-	if (r == 0) {
-		check_accepted(&cfg);
-		fz_feeds_cfg_free(&cfg);
-		FZ_FUZZ_CHECK(cfg.feeds == NULL && cfg.n_feeds == 0);
-	} else {
-		check_refused(r, err, data, size);
-		FZ_FUZZ_CHECK(cfg.file == NULL && cfg.feeds == NULL);
-	}
-
-	/* The same answer with a tiny error buffer, and its text a prefix of the first. */
-	r2 = fz_feeds_cfg_parse(data, size, FILE_NAME, &cfg, small, sizeof(small));
-	FZ_FUZZ_CHECK(r2 == r || r2 == -ENOMEM || r == -ENOMEM);
-	if (r2 == 0)
-		fz_feeds_cfg_free(&cfg);
-	else if (r2 == r)
-		FZ_FUZZ_CHECK(strlen(small) < sizeof(small) &&
-			      strncmp(small, err, strlen(small)) == 0);
-
+	fz_fuzz_cfg_run(&schema, data, size);
 	check_values(data, size);
 	return 0;
 }
