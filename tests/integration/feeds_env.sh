@@ -16,6 +16,9 @@
 #   fz_env_nginx_stop DIR   stop it (also safe when it never started)
 #   fz_env_port             a port number that looks free (bash $RANDOM)
 
+# shellcheck source=common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
 FZ_NGINX=${FZ_NGINX:-$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)}
 
 fz_env_ca()
@@ -48,7 +51,7 @@ fz_env_ca()
 
 fz_env_port()
 {
-	echo $((20000 + RANDOM % 40000))
+	fz_port
 }
 
 fz_env_nginx()
@@ -113,11 +116,5 @@ fz_env_nginx_stop()
 	[ -f "$d/nginx.pid" ] || return 0
 	pid=$(cat "$d/nginx.pid" 2>/dev/null)
 	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null
-	return 0
+	fz_stop_pids 10 "$pid"
 }

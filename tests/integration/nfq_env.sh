@@ -51,6 +51,9 @@ NZ_C=
 NZ_G=
 NZ_S=
 NZ_BG_PIDS=
+# shellcheck source=common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
 NZ_NGINX=${NZ_NGINX:-$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)}
 NZ_CADDY=${NZ_CADDY:-$(command -v caddy 2>/dev/null || echo /usr/bin/caddy)}
 NZ_NSD=${NZ_NSD:-$(command -v nsd 2>/dev/null || echo /usr/sbin/nsd)}
@@ -136,18 +139,9 @@ nz_topo()
 
 nz_topo_del()
 {
-	local p n
-	for p in $NZ_BG_PIDS; do
-		kill -TERM "$p" 2>/dev/null
-	done
-	for p in $NZ_BG_PIDS; do
-		for _ in $(seq 30); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
+	local n
+	# shellcheck disable=SC2086 # a list of pids
+	fz_stop_pids 30 $NZ_BG_PIDS
 	NZ_BG_PIDS=
 	# whatever still runs in the namespaces (daemonized nginx, chromium
 	# helpers): ip netns pids lists exactly those
@@ -275,6 +269,12 @@ nz_caddy()
 	return 1
 }
 
+# nz_nsd_answers: the server's nsd answers for test.
+nz_nsd_answers()
+{
+	nz_s kdig @"$NZ_SRV4" +timeout=1 +retry=0 ok.test A 2>/dev/null | grep -q 'status: NOERROR'
+}
+
 nz_nsd()
 {
 	local d=$1 n
@@ -290,36 +290,10 @@ nz_nsd()
 			echo "$n. AAAA $(nz_addr_of "$n" 6)"
 		done
 	} >"$d/test.zone"
-	cat >"$d/nsd.conf" <<-EOF
-		server:
-			ip-address: $NZ_SRV4
-			ip-address: $NZ_SRV6
-			username: ""
-			chroot: ""
-			zonesdir: "$d"
-			database: ""
-			zonelistfile: "$d/zone.list"
-			xfrdfile: "$d/xfrd.state"
-			xfrdir: "$d"
-			pidfile: "$d/nsd.pid"
-			logfile: "$d/nsd.log"
-			server-count: 1
-			verbosity: 1
-			rrl-ratelimit: 0
-		remote-control:
-			control-enable: no
-		zone:
-			name: test
-			zonefile: test.zone
-	EOF
+	fz_nsd_conf "$d" "ip-address: $NZ_SRV4" "ip-address: $NZ_SRV6" "rrl-ratelimit: 0"
+	printf 'zone:\n\tname: test\n\tzonefile: test.zone\n' >>"$d/nsd.conf"
 	nz_run_bg "$NZ_S" "$d/nsd.out" "$NZ_NSD" -d -c "$d/nsd.conf"
-	for _ in $(seq 50); do
-		if nz_s kdig @"$NZ_SRV4" +timeout=1 +retry=0 ok.test A 2>/dev/null | grep -q 'status: NOERROR'; then
-			return 0
-		fi
-		kill -0 "$NZ_BG_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	fz_wait_for "$NZ_BG_PID" 50 nz_nsd_answers && return 0
 	echo "nsd did not start:" >&2
 	cat "$d/nsd.out" "$d/nsd.log" >&2 2>/dev/null
 	return 1

@@ -25,6 +25,9 @@ set -u
 CLIENT=${1:?usage: test_axfr.sh AXFR_CLIENT FIXTURES_DIR}
 FIX=${2:?usage: test_axfr.sh AXFR_CLIENT FIXTURES_DIR}/rpz-axfr
 NSD=${FZ_NSD:-$(command -v nsd 2>/dev/null || echo /usr/sbin/nsd)}
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=common.sh
+. "$HERE/common.sh"
 
 if [ "$(id -u)" != 0 ]; then
 	echo "SKIP: needs root (nsd)"
@@ -39,37 +42,11 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/fz-axfr.XXXXXX") || exit 99
 NSD_PID=
 cleanup()
 {
-	if [ -n "$NSD_PID" ]; then
-		kill -TERM "$NSD_PID" 2>/dev/null
-		for _ in $(seq 50); do
-			kill -0 "$NSD_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$NSD_PID" 2>/dev/null
-		wait "$NSD_PID" 2>/dev/null
-	fi
-	if [ "${FZ_KEEP:-0}" = 1 ]; then
-		echo "kept $T"
-	else
-		rm -rf "$T"
-	fi
+	[ -z "$NSD_PID" ] || fz_stop_pids 50 "$NSD_PID"
+	fz_tmp_done "$T"
 }
 trap cleanup EXIT
 trap 'exit 99' INT TERM
-
-FAILS=0
-CHECKS=0
-ok()
-{
-	CHECKS=$((CHECKS + 1))
-	echo "ok: $*"
-}
-fail()
-{
-	CHECKS=$((CHECKS + 1))
-	FAILS=$((FAILS + 1))
-	echo "FAIL: $*"
-}
 
 # ---- zones
 cp "$FIX/rpz.example.zone" "$T/rpz.example.zone" || exit 99
@@ -91,26 +68,16 @@ secret.closed.example. CNAME .
 EOF
 
 # ---- nsd on a free port
+nsd_answers()
+{
+	"$CLIENT" fetch "axfr://127.0.0.1:$PORT/closed.example" >"$T/probe" 2>&1 ||
+		grep -q REFUSED "$T/probe"
+}
 started=no
 for _ in 1 2 3 4 5 6 7 8; do
-	PORT=$((20000 + RANDOM % 40000))
-	cat >"$T/nsd.conf" <<EOF
-server:
-	ip-address: 127.0.0.1@$PORT
-	do-ip6: no
-	username: ""
-	chroot: ""
-	zonesdir: "$T"
-	database: ""
-	zonelistfile: "$T/zone.list"
-	xfrdfile: "$T/xfrd.state"
-	xfrdir: "$T"
-	pidfile: "$T/nsd.pid"
-	logfile: "$T/nsd.log"
-	server-count: 1
-	verbosity: 1
-remote-control:
-	control-enable: no
+	PORT=$(fz_port)
+	fz_nsd_conf "$T" "ip-address: 127.0.0.1@$PORT" "do-ip6: no"
+	cat >>"$T/nsd.conf" <<EOF
 zone:
 	name: rpz.example
 	zonefile: rpz.example.zone
@@ -126,16 +93,10 @@ EOF
 	"$NSD" -d -c "$T/nsd.conf" >>"$T/nsd.out" 2>&1 &
 	NSD_PID=$!
 	# Up when it answers a transfer (or refuses one); gone when the port was taken.
-	for _ in $(seq 50); do
-		kill -0 "$NSD_PID" 2>/dev/null || break
-		if "$CLIENT" fetch "axfr://127.0.0.1:$PORT/closed.example" >"$T/probe" 2>&1 ||
-			grep -q REFUSED "$T/probe"; then
-			started=yes
-			break
-		fi
-		sleep 0.1
-	done
-	[ "$started" = yes ] && break
+	if fz_wait_for "$NSD_PID" 50 nsd_answers; then
+		started=yes
+		break
+	fi
 	kill -TERM "$NSD_PID" 2>/dev/null
 	wait "$NSD_PID" 2>/dev/null
 	NSD_PID=
@@ -250,5 +211,5 @@ NSD_PID=
 expect_error "nothing listening" "error: ECONNREFUSED: AXFR of rpz.example.: cannot connect" \
 	fetch "$U/rpz.example"
 
-echo "$((CHECKS - FAILS)) of $CHECKS checks passed"
-[ "$FAILS" = 0 ]
+echo "$((FZ_CHECKS - FZ_FAILS)) of $FZ_CHECKS checks passed"
+[ "$FZ_FAILS" = 0 ]

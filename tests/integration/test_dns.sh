@@ -42,6 +42,9 @@ DNS=${1:?usage: test_dns.sh FANGZHA_DNS FANGZHA}
 FZ=${2:?usage: test_dns.sh FANGZHA_DNS FANGZHA}
 NSD=${FZ_NSD:-$(command -v nsd 2>/dev/null || echo /usr/sbin/nsd)}
 PY=$(command -v /usr/bin/python3 python3 2>/dev/null | head -n 1)
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=common.sh
+. "$HERE/common.sh"
 
 if [ "$(id -u)" != 0 ]; then
 	echo "SKIP: needs root (nsd, --user)"
@@ -67,30 +70,14 @@ chmod 755 "$T" # the daemon reads the list as nobody after a reload
 PIDS=
 cleanup()
 {
-	local p
-	for p in $PIDS; do
-		kill -TERM "$p" 2>/dev/null
-	done
-	for p in $PIDS; do
-		for _ in $(seq 30); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	if [ "${FZ_KEEP:-0}" = 1 ]; then
-		echo "kept $T"
-	else
-		rm -rf "$T"
-	fi
+	# shellcheck disable=SC2086 # a list of pids
+	fz_stop_pids 30 $PIDS
+	fz_tmp_done "$T"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-checks=0
-failures=0
-SCEN=setup
+FZ_SCEN=setup
 T0=$(date +%s.%N)
 
 now()
@@ -103,19 +90,8 @@ since()
 }
 scenario()
 {
-	SCEN=$1
+	FZ_SCEN=$1
 	printf '\n== %s (at %s s)\n' "$1" "$(since "$T0")"
-}
-ok()
-{
-	checks=$((checks + 1))
-	echo "ok: $*"
-}
-fail()
-{
-	checks=$((checks + 1))
-	failures=$((failures + 1))
-	echo "FAIL [$SCEN]: $*"
 }
 show()
 {
@@ -199,45 +175,24 @@ EOF
 	done
 } >"$T/nsd/fz.test.zone"
 
+# nsd_answers PORT: nsd on 127.0.0.1@PORT answers for fz.test.
+nsd_answers()
+{
+	kdig @127.0.0.1 -p "$1" +timeout=1 +retry=0 ok.fz.test A 2>/dev/null |
+		grep -q 'status: NOERROR'
+}
 # start_nsd PORT DIR: nsd for fz.test on 127.0.0.1@PORT; its pid in NSD_PID.
 start_nsd()
 {
 	local port=$1 dir=$2
 	mkdir -p "$dir"
 	cp "$T/nsd/fz.test.zone" "$dir/" 2>/dev/null
-	cat >"$dir/nsd.conf" <<EOF
-server:
-	ip-address: 127.0.0.1@$port
-	do-ip6: no
-	username: ""
-	chroot: ""
-	zonesdir: "$dir"
-	database: ""
-	zonelistfile: "$dir/zone.list"
-	xfrdfile: "$dir/xfrd.state"
-	xfrdir: "$dir"
-	pidfile: "$dir/nsd.pid"
-	logfile: "$dir/nsd.log"
-	server-count: 1
-	verbosity: 1
-	rrl-ratelimit: 0
-remote-control:
-	control-enable: no
-zone:
-	name: fz.test
-	zonefile: fz.test.zone
-EOF
+	fz_nsd_conf "$dir" "ip-address: 127.0.0.1@$port" "do-ip6: no" "rrl-ratelimit: 0"
+	printf 'zone:\n\tname: fz.test\n\tzonefile: fz.test.zone\n' >>"$dir/nsd.conf"
 	"$NSD" -d -c "$dir/nsd.conf" >>"$dir/nsd.out" 2>&1 &
 	NSD_PID=$!
 	PIDS="$PIDS $NSD_PID"
-	for _ in $(seq 50); do
-		kill -0 "$NSD_PID" 2>/dev/null || break
-		if kdig @127.0.0.1 -p "$port" +timeout=1 +retry=0 ok.fz.test A 2>/dev/null |
-			grep -q 'status: NOERROR'; then
-			return 0
-		fi
-		sleep 0.1
-	done
+	fz_wait_for "$NSD_PID" 50 nsd_answers "$port" && return 0
 	echo "nsd did not start on $port:"
 	show "$dir/nsd.out" "$dir/nsd.log" 2>/dev/null
 	return 1
@@ -1142,5 +1097,5 @@ start_dns down --listen "127.0.0.1@$P4" --upstream "127.0.0.1@$DEAD1" \
 	}
 
 echo
-echo "$((checks - failures)) of $checks checks passed in $(since "$T0") s"
-[ "$failures" = 0 ]
+echo "$((FZ_CHECKS - FZ_FAILS)) of $FZ_CHECKS checks passed in $(since "$T0") s"
+[ "$FZ_FAILS" = 0 ]

@@ -81,35 +81,19 @@ cleanup()
 		rules_remove >/dev/null 2>&1
 	fi
 	nz_topo_del
-	if [ "${FZ_KEEP:-0}" = 1 ]; then
-		echo "kept $T"
-	else
-		rm -rf "$T"
-	fi
+	fz_tmp_done "$T"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-N=0
-failures=0
+FZ_TAP=1 # ok / fail (common.sh, sourced by nfq_env.sh): "ok N - ...", "not ok N - ..."
 T0=$(date +%s.%N)
-ok()
-{
-	N=$((N + 1))
-	echo "ok $N - $*"
-}
-notok()
-{
-	N=$((N + 1))
-	failures=$((failures + 1))
-	echo "not ok $N - $*"
-}
 # check DESC CMD...: ok when CMD succeeds
 check()
 {
 	local d=$1
 	shift
-	if "$@"; then ok "$d"; else notok "$d"; fi
+	if "$@"; then ok "$d"; else fail "$d"; fi
 }
 show()
 {
@@ -366,7 +350,7 @@ if nz_g "$FZ" rules --help >/dev/null 2>&1; then
 	check "a second install: exit 0 and the same ruleset (idempotent)" \
 		eval '[ $rc = 0 ] && [ "$AFTER1" = "$AFTER2" ]'
 else
-	notok "fangzha rules is missing: rules made by hand for the other checks"
+	fail "fangzha rules is missing: rules made by hand for the other checks"
 	OWN_RULES=1
 	own_rules install || exit 99
 fi
@@ -395,7 +379,7 @@ LOG0=$(wc -l <"$T/nginx/access.log")
 if start_nfq --user nobody; then
 	ok "fangzha-nfq started, ready (pid $NFQ_PID)"
 else
-	notok "fangzha-nfq did not get ready within 10 s"
+	fail "fangzha-nfq did not get ready within 10 s"
 	show "$T/nfq.log"
 	exit 1
 fi
@@ -443,7 +427,7 @@ if compile; then
 	check "a new generation listing app.test: reset after ${live:-(never, 3 s)} s (want <= 1.5)" \
 		awk -v s="${live:-99}" 'BEGIN { exit !(s <= 1.5) }'
 else
-	notok "the second compile failed"
+	fail "the second compile failed"
 	show "$T/compile.out"
 fi
 https allowed.test 6
@@ -718,6 +702,6 @@ else
 	[ "$AFTER" = "$BEFORE" ] || diff <(echo "$BEFORE") <(echo "$AFTER") | show
 fi
 
-echo "1..$N"
-note "$failures of $N checks failed, $(since "$T0") s"
-[ "$failures" = 0 ]
+echo "1..$FZ_CHECKS"
+note "$FZ_FAILS of $FZ_CHECKS checks failed, $(since "$T0") s"
+[ "$FZ_FAILS" = 0 ]

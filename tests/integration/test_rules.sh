@@ -28,6 +28,9 @@ set -u
 
 FZ=${1:?usage: test_rules.sh FANGZHA}
 FZ=$(readlink -f "$FZ")
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=common.sh
+. "$HERE/common.sh"
 
 if [ "$(id -u)" != 0 ]; then
 	echo "SKIP: needs root (network namespaces, iptables)"
@@ -50,11 +53,7 @@ cleanup()
 		wait "$SERVER_PID" 2>/dev/null
 	fi
 	ip netns del "$NS" 2>/dev/null
-	if [ "${FZ_KEEP:-0}" = 1 ]; then
-		echo "kept $T"
-	else
-		rm -rf "$T"
-	fi
+	fz_tmp_done "$T"
 }
 trap cleanup EXIT
 trap 'exit 99' INT TERM
@@ -65,14 +64,6 @@ if ! ip netns add "$NS"; then
 fi
 in_ns() { ip netns exec "$NS" "$@"; }
 in_ns ip link set lo up
-
-FAILS=0
-fail()
-{
-	echo "FAIL: $*"
-	FAILS=$((FAILS + 1))
-}
-ok() { echo "ok: $*"; }
 
 HAVE_NFT=0
 command -v nft >/dev/null 2>&1 && HAVE_NFT=1
@@ -324,8 +315,8 @@ if command -v curl >/dev/null 2>&1 && [ -x /usr/bin/python3 ]; then
 	same "$T/before" "$T/after-traffic" "traffic checks leave the ruleset as it was"
 fi
 
-if [ "$FAILS" != 0 ]; then
-	echo "$FAILS check(s) failed"
+if [ "$FZ_FAILS" != 0 ]; then
+	echo "$FZ_FAILS check(s) failed"
 	exit 1
 fi
 echo "all rules checks passed"
