@@ -29,10 +29,13 @@
 #   p   the peer: bench/nfq_acceptall (accept every packet, GSO, no marks)
 #       with the rules of b
 #   pc  the peer with the rules of c
-# The rules of a and b come from `fangzha rules install --mode gateway
-# --queues 0 --dry-run` (NFQUEUE targets replaced by ACCEPT for a); while
-# that command does not exist, from the same rules written here by hand per
-# the shared design (chain FANGZHA in filter FORWARD). Figures per run:
+# The rules of a, b and c come from `fangzha rules install --mode gateway
+# --queues 0 --dry-run` (a: NFQUEUE targets replaced by ACCEPT; c: the
+# connmark, reply-direction, port and connbytes conditions removed); b runs
+# `fangzha rules install` itself. Without that command, the same rules are
+# written here by hand per the shared design (chain FANGZHA in filter
+# FORWARD). Between runs the gateway's ruleset (nft flush ruleset) and its
+# conntrack table are emptied. Figures per run:
 #   Gbit/s     iperf3 -t S, one TCP stream to 443, receiver side
 #   conn/s     wrk -t1 -c32 -d S -H "Connection: close" to HTTP 80
 #   connect    bench/nfq_connlat: N sequential connects + GET + response +
@@ -50,7 +53,9 @@
 # (/proc/net/netfilter/nfnetlink_queue in the gateway: id_sequence less the
 # packets still waiting or lost to the socket), the program's CPU share and
 # verdicts per CPU-second (what one thread does when it has a whole CPU:
-# the flood generator can be the limit); fangzha-nfq's own
+# the flood generator can be the limit; the CPU time, from schedstat,
+# includes the kernel's forwarding of each accepted packet, which runs in
+# the verdict's system call); fangzha-nfq's own
 # fangzha_nfq_packets_total from --metrics as a cross-check. The same for
 # nfq_acceptall.
 # Figures are printed beside the targets, never asserted. Exit 77
