@@ -263,17 +263,35 @@ static void snapshot(struct qthread *q)
 static void handle_packet(struct qthread *q, const struct fz_blmap *m, const struct nlmsghdr *nlh,
 			  uint64_t now, struct vbuf *vb)
 {
-	struct nlattr *attr[NFQA_MAX + 1] = {0};
-	const struct nfqnl_msg_packet_hdr *ph;
+	const struct nfqnl_msg_packet_hdr *ph = NULL;
+	const struct nlattr *a;
 	struct fz_inspect_result res;
-	const uint8_t *payload;
-	size_t plen;
+	const uint8_t *payload = NULL;
+	size_t plen = 0;
 	uint32_t id, mark = 0;
 	const uint32_t dmark = D.cfg.mark_decided, bmark = D.cfg.mark_blocked;
 
-	if (nfq_nlmsg_parse(nlh, attr) < 0 || !attr[NFQA_PACKET_HDR])
+	/* Only three attributes matter; walk them (bounds-checked) instead of indexing all. */
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+	{
+		uint16_t len = mnl_attr_get_payload_len(a);
+		switch (mnl_attr_get_type(a)) {
+		case NFQA_PACKET_HDR:
+			if (len >= sizeof(*ph))
+				ph = mnl_attr_get_payload(a);
+			break;
+		case NFQA_PAYLOAD:
+			payload = mnl_attr_get_payload(a);
+			plen = len;
+			break;
+		case NFQA_MARK:
+			if (len >= sizeof(uint32_t))
+				mark = ntohl(mnl_attr_get_u32(a));
+			break;
+		}
+	}
+	if (!ph)
 		return;
-	ph = mnl_attr_get_payload(attr[NFQA_PACKET_HDR]);
 	id = ntohl(ph->packet_id);
 	if (q->have_id && id > q->last_id + 1)
 		qinc(q, QC_UNSEEN, id - q->last_id - 1);
@@ -281,20 +299,16 @@ static void handle_packet(struct qthread *q, const struct fz_blmap *m, const str
 		q->last_id = id;
 	q->have_id = true;
 	qinc(q, QC_PACKETS, 1);
-	if (attr[NFQA_MARK])
-		mark = ntohl(mnl_attr_get_u32(attr[NFQA_MARK]));
 	if (mark & (dmark | bmark)) {
 		/* Our own mark came back: the rules did not act on it. Never loop. */
 		qinc(q, QC_LOOPED, 1);
 		verdict_put(vb, q->queue, id, (mark & bmark) ? NF_DROP : NF_ACCEPT, false, 0);
 		return;
 	}
-	if (!attr[NFQA_PAYLOAD]) {
+	if (!payload) {
 		verdict_put(vb, q->queue, id, NF_ACCEPT, false, 0);
 		return;
 	}
-	payload = mnl_attr_get_payload(attr[NFQA_PAYLOAD]);
-	plen = mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]);
 	fz_inspect_packet(q->ins, m, payload, plen, now, false, &res);
 	for (size_t i = 0; i < res.n_inject; i++) {
 		int r =

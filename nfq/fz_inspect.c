@@ -428,7 +428,12 @@ static void tcp_packet(struct fz_inspector *ins, const struct fz_blmap *m, struc
 	res->verdict = FZ_NV_PASS;
 }
 
-static void udp_dns(struct fz_inspector *ins, const struct fz_blmap *m, struct fz_flow *f,
+/*
+ * A DNS query over UDP: read per packet, without a flow entry (a client
+ * may send many queries from one port, each is read; and a flood of
+ * queries from new ports does not churn the flow table).
+ */
+static void udp_dns(struct fz_inspector *ins, const struct fz_blmap *m,
 		    struct fz_inspect_result *res)
 {
 	const struct fz_pkt *pk = &res->pkt;
@@ -436,14 +441,12 @@ static void udp_dns(struct fz_inspector *ins, const struct fz_blmap *m, struct f
 	bool listed;
 
 	res->proto = FZ_PROTO_DNS;
-	f->proto = FZ_PROTO_DNS;
 	if (!dns_query(ins, m, res, pk->payload, pk->payload_len, &q, &listed)) {
 		res->verdict = FZ_NV_PASS;
 		return;
 	}
 	/* Every query is a decision of its own; the flow stays open to the next one. */
 	res->decided_now = true;
-	f->user |= FLOW_REPORTED;
 	ins->st.by_proto[FZ_PROTO_DNS]++;
 	if (!listed) {
 		res->verdict = FZ_NV_PASS;
@@ -563,6 +566,10 @@ void fz_inspect_packet(struct fz_inspector *ins, const struct fz_blmap *m, const
 		ins->st.passed++;
 		return;
 	}
+	if (res->pkt.proto == IPPROTO_UDP && res->pkt.dport == 53) {
+		udp_dns(ins, m, res);
+		return;
+	}
 	f = fz_flowtab_lookup(ins->flows, &res->pkt, now_ms, false, &from_client);
 	if (!f && from_server(&res->pkt)) {
 		/* A server's packet before any of its client's: the client's makes the flow. */
@@ -592,9 +599,6 @@ void fz_inspect_packet(struct fz_inspector *ins, const struct fz_blmap *m, const
 	}
 	if (res->pkt.proto == IPPROTO_TCP) {
 		tcp_packet(ins, m, f, res);
-	} else if (res->pkt.dport == 53) {
-		udp_dns(ins, m, f, res);
-		return;
 	} else {
 		uint32_t version;
 		struct fz_tls_hello h;
