@@ -432,6 +432,16 @@ int fz_flow_tcp_data(struct fz_flowtab *t, struct fz_flow *f, const struct fz_pk
 		}
 		seq++; /* data on a SYN (TCP Fast Open) follows the SYN's number */
 	}
+	if (n == 0 && !f->have_isn &&
+	    (p->tcp_flags & (FZ_TCP_SYN | FZ_TCP_ACK | FZ_TCP_RST | FZ_TCP_FIN)) == FZ_TCP_ACK) {
+		/*
+		 * The handshake's last ACK carries the client's next sequence
+		 * number: offset 0. The rules do not queue bare SYNs, so this
+		 * is how a flow usually learns it.
+		 */
+		f->have_isn = true;
+		f->isn = seq;
+	}
 	if (n == 0)
 		goto out;
 	if (!f->have_isn) {

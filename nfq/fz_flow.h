@@ -105,8 +105,9 @@ void fz_flow_decide(struct fz_flowtab *t, struct fz_flow *f, uint8_t verdict);
 
 /*
  * Add a client->server TCP segment (`p` must be from the client). A SYN
- * sets the ISN; without one (flow seen mid-way) the first data segment's
- * sequence number becomes offset 0. Bytes past collect_max are dropped.
+ * sets the ISN; without one, a pure ACK (the handshake's last, as the
+ * rules do not queue bare SYNs) or else the first data segment gives the
+ * sequence number of offset 0. Bytes past collect_max are dropped.
  * On return *stream and *stream_len give the gap-free prefix of the stream
  * collected so far (inside the flow's buffer).
  * Returns 0, or -ENOMEM (the table's byte budget is spent) or -ENOSPC

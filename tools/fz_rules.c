@@ -207,7 +207,7 @@ static void ipt_queue(char *buf, size_t cap, const struct fz_rules_opts *o)
  * The rule specs of FANGZHA (after `-A FANGZHA `), in order; `i` picks one,
  * the return is how many there are (buf untouched past the count).
  */
-#define IPT_MAIN_RULES 8
+#define IPT_MAIN_RULES 9
 static void ipt_main_rule(int i, char *buf, size_t cap, const struct fz_rules_opts *o)
 {
 	uint32_t d = o->mark_decided, b = o->mark_blocked;
@@ -237,11 +237,23 @@ static void ipt_main_rule(int i, char *buf, size_t cap, const struct fz_rules_op
 		snprintf(buf, cap, "-m conntrack --ctdir REPLY -j RETURN");
 		break;
 	case 6:
+		/*
+		 * A bare SYN carries nothing to read (the handshake's last ACK
+		 * gives the inspector offset 0), so it is not queued: connect()
+		 * never waits for the daemon. A SYN with data worth reading
+		 * (TCP Fast Open: a ClientHello, a request) is longer than an
+		 * IPv6 header and a full TCP header (100 bytes) and still goes in.
+		 */
+		snprintf(buf, cap,
+			 "-p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -m length --length 0:100 "
+			 "-j RETURN");
+		break;
 	case 7:
+	case 8:
 		snprintf(buf, cap,
 			 "-p %s -m multiport --dports %s -m connbytes --connbytes 0:%u "
 			 "--connbytes-mode bytes --connbytes-dir original -j NFQUEUE %s",
-			 i == 6 ? "tcp" : "udp", i == 6 ? "80,443,853" : "53,443",
+			 i == 7 ? "tcp" : "udp", i == 7 ? "80,443,853" : "53,443",
 			 o->max_queued_bytes, q);
 		break;
 	default:
@@ -352,6 +364,8 @@ char *fz_rules_nft_text(const struct fz_rules_opts *o)
 	put(&t, "\t\tct mark & 0x%08x == 0x%08x drop\n", b, b);
 	put(&t, "\t\tct mark & 0x%08x == 0x%08x accept\n", d, d);
 	put(&t, "\t\tct direction reply accept\n");
+	/* a bare SYN carries nothing to read: see ipt_main_rule */
+	put(&t, "\t\ttcp flags & (fin | syn | rst | ack) == syn meta length <= 100 accept\n");
 	put(&t, "\t\tmeta l4proto tcp tcp dport { 80, 443, 853 } ct original bytes 0-%u %s\n",
 	    o->max_queued_bytes, q);
 	put(&t, "\t\tmeta l4proto udp udp dport { 53, 443 } ct original bytes 0-%u %s\n",

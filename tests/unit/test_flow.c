@@ -565,8 +565,18 @@ static void test_tcp_edges(void)
 	CHECK_MEM_STR((const char *)s, n, "hello world");
 	fz_flowtab_remove(t, f);
 
-	/* pure ACKs do not fix the offset; too many holes is -ENOSPC */
+	/* without a SYN, a pure ACK (the handshake's last) fixes offset 0 ... */
 	p = seg(500, FZ_TCP_ACK, NULL, 0);
+	f = fz_flowtab_lookup(t, &p, 1, true, &fc);
+	CHECK_INT(fz_flow_tcp_data(t, f, &p, &s, &n), 0);
+	CHECK(f->have_isn);
+	CHECK_INT(f->isn, 500);
+	p = seg(500, FZ_TCP_ACK | FZ_TCP_PSH, "hi", 2);
+	CHECK_INT(fz_flow_tcp_data(t, f, &p, &s, &n), 0);
+	CHECK_MEM_STR((const char *)s, n, "hi");
+	fz_flowtab_remove(t, f);
+	/* ... but not a FIN or RST; then the first data does; too many holes is -ENOSPC */
+	p = seg(400, FZ_TCP_ACK | FZ_TCP_FIN, NULL, 0);
 	f = fz_flowtab_lookup(t, &p, 1, true, &fc);
 	CHECK_INT(fz_flow_tcp_data(t, f, &p, &s, &n), 0);
 	CHECK(!f->have_isn);

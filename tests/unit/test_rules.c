@@ -110,6 +110,8 @@ static const char *const gateway_v4[] = {
     "iptables -w -A FANGZHA -m connmark --mark 0x20000000/0x20000000 -j DROP",
     "iptables -w -A FANGZHA -m connmark --mark 0x10000000/0x10000000 -j RETURN",
     "iptables -w -A FANGZHA -m conntrack --ctdir REPLY -j RETURN",
+    "iptables -w -A FANGZHA -p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -m length --length "
+    "0:100 -j RETURN",
     "iptables -w -A FANGZHA -p tcp -m multiport --dports 80,443,853 -m connbytes --connbytes "
     "0:262144 --connbytes-mode bytes --connbytes-dir original -j NFQUEUE --queue-num 0 "
     "--queue-bypass",
@@ -182,7 +184,7 @@ static void test_host_families_queues(void)
 	o.max_queued_bytes = 131072;
 	CHECK_INT(fz_rules_install(&o, &l), 0);
 	CHECK_INT(count_prefix(&l, "iptables "), 0);
-	CHECK_INT(count_prefix(&l, "ip6tables "), 19);
+	CHECK_INT(count_prefix(&l, "ip6tables "), 20);
 	CHECK(find(&l, "ip6tables -w -I OUTPUT 1 -j FANGZHA", FZ_RULES_MUST) >= 0);
 	CHECK_INT(count_prefix(&l, "ip6tables -w -I FORWARD"), 0);
 	/* The jump is the last command: nothing reaches a half-built chain. */
@@ -218,7 +220,7 @@ static void test_host_families_queues(void)
 	o.families = FZ_RULES_IPV4;
 	CHECK_INT(fz_rules_install(&o, &l), 0);
 	CHECK_INT(count_prefix(&l, "ip6tables "), 0);
-	CHECK_INT(count_prefix(&l, "iptables "), 19);
+	CHECK_INT(count_prefix(&l, "iptables "), 20);
 	fz_rules_list_free(&l);
 }
 
@@ -291,7 +293,7 @@ static void test_spec(void)
 			snprintf(line, sizeof(line), "\n%s\n", s + strlen("iptables -w "));
 			CHECK(strstr(spec, line) != NULL);
 		}
-		CHECK_INT(a_lines, 10);
+		CHECK_INT(a_lines, 11);
 		fz_rules_list_free(&l);
 	}
 	free(spec);
@@ -352,6 +354,7 @@ static void test_nft(void)
 		  "\t\tct mark & 0x20000000 == 0x20000000 drop\n"
 		  "\t\tct mark & 0x10000000 == 0x10000000 accept\n"
 		  "\t\tct direction reply accept\n"
+		  "\t\ttcp flags & (fin | syn | rst | ack) == syn meta length <= 100 accept\n"
 		  "\t\tmeta l4proto tcp tcp dport { 80, 443, 853 } ct original bytes 0-262144 "
 		  "queue num 0 bypass\n"
 		  "\t\tmeta l4proto udp udp dport { 53, 443 } ct original bytes 0-262144 queue "
