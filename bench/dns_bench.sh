@@ -7,6 +7,7 @@
 #     --only LIST   comma-separated subset of: fangzha,unbound,pdns,dnsmasq,kresd
 #     --rate QPS    the fixed rate of the latency run (default 10000)
 #     --seconds S   length of the full-speed and fixed-rate runs (default 10)
+#     --repeat N    full-speed runs per resolver; the row shows the median (default 3)
 #
 # Every resolver forwards to the same local nsd (zone fzbench., 5000 hosts,
 # rrl-ratelimit: 0) and is loaded with the same N generated names (fangzha:
@@ -46,6 +47,8 @@ NAMES=1000000
 ONLY=fangzha,unbound,pdns,dnsmasq,kresd
 RATE=10000
 SECS=10
+REPEAT=3
+USQ_SPREAD=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--names)
@@ -64,8 +67,12 @@ while [ $# -gt 0 ]; do
 		SECS=${2:?--seconds S}
 		shift 2
 		;;
+	--repeat)
+		REPEAT=${2:?--repeat N}
+		shift 2
+		;;
 	*)
-		echo "usage: $0 [--names N] [--only LIST] [--rate QPS] [--seconds S]" >&2
+		echo "usage: $0 [--names N] [--only LIST] [--rate QPS] [--seconds S] [--repeat N]" >&2
 		exit 2
 		;;
 	esac
@@ -347,20 +354,29 @@ measure()
 	perf "$T/$name.warm" -d "$T/queries.txt" -n 1 -q 200 -t 5
 	perf "$T/$name.warm2" -d "$T/queries.txt" -n 1 -q 200 -t 5
 	sleep 0.5
-	note "$name: full speed for $SECS s"
-	c0=$(cpu_ticks)
-	read -r b0 t0 <<<"$(cpu0_busy)"
-	perf "$T/$name.full" -d "$T/queries.txt" -l "$SECS" -q 500 -c 4 -t 2
-	c1=$(cpu_ticks)
-	read -r b1 t1 <<<"$(cpu0_busy)"
-	# the resolver's share of CPU 0, and what everything else took of it
-	own=$(awk -v a="$c0" -v b="$c1" -v t="$((t1 - t0))" 'BEGIN { if (t > 0) printf "%.0f", (b - a) * 100 / t }')
-	other=$(awk -v a="$c0" -v b="$c1" -v bb="$((b1 - b0))" -v t="$((t1 - t0))" \
-		'BEGIN { if (t > 0) { o = (bb - (b - a)) * 100 / t; printf "%.0f", o < 0 ? 0 : o } }')
-	qps=$(field "$T/$name.full" "Queries per second")
-	done_q=$(field "$T/$name.full" "Queries completed")
-	usq=$(awk -v a="$c0" -v b="$c1" -v n="$done_q" -v hz="$HZ" \
-		'BEGIN { if (n > 0) printf "%.2f", (b - a) / hz * 1e6 / n; else print "-" }')
+	# Full speed REPEAT times; the row keeps the run with the median CPU per
+	# query (a shared machine's noise lands in single runs), the log all.
+	: >"$T/$name.runs"
+	for i in $(seq "$REPEAT"); do
+		note "$name: full speed for $SECS s ($i of $REPEAT)"
+		c0=$(cpu_ticks)
+		read -r b0 t0 <<<"$(cpu0_busy)"
+		perf "$T/$name.full" -d "$T/queries.txt" -l "$SECS" -q 500 -c 4 -t 2
+		c1=$(cpu_ticks)
+		read -r b1 t1 <<<"$(cpu0_busy)"
+		# the resolver's share of CPU 0, and what everything else took of it
+		own=$(awk -v a="$c0" -v b="$c1" -v t="$((t1 - t0))" 'BEGIN { if (t > 0) printf "%.0f", (b - a) * 100 / t }')
+		other=$(awk -v a="$c0" -v b="$c1" -v bb="$((b1 - b0))" -v t="$((t1 - t0))" \
+			'BEGIN { if (t > 0) { o = (bb - (b - a)) * 100 / t; printf "%.0f", o < 0 ? 0 : o } }')
+		qps=$(field "$T/$name.full" "Queries per second")
+		done_q=$(field "$T/$name.full" "Queries completed")
+		usq=$(awk -v a="$c0" -v b="$c1" -v n="$done_q" -v hz="$HZ" \
+			'BEGIN { if (n > 0) printf "%.2f", (b - a) / hz * 1e6 / n; else print "-" }')
+		echo "$usq $qps $own $other" >>"$T/$name.runs"
+	done
+	note "$name: us/q qps own% other% per run: $(tr '\n' ';' <"$T/$name.runs")"
+	read -r usq qps own other <<<"$(sort -n "$T/$name.runs" | sed -n "$(((REPEAT + 1) / 2))p")"
+	USQ_SPREAD="$USQ_SPREAD  $name $(sort -n "$T/$name.runs" | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s-%s", lo, hi }')"
 	note "$name: $RATE qps for $SECS s"
 	c0=$(cpu_ticks)
 	perf "$T/$name.rate" -d "$T/queries.txt" -l "$SECS" -Q "$RATE" -q 500 -t 2 -v
@@ -582,6 +598,7 @@ while IFS='|' read -r n u qps lu p50 p99 rss ready live lost _ own other; do
 	printf "$fmt" "$n" "$u" "$(printf '%.0f' "${qps:-0}")" "$own" "$other" "$lu" "$p50" "$p99" "$rss" "$ready" "$live" "$lost"
 done <"$RESULTS"
 echo
+echo "us/q: median of $REPEAT full-speed runs; range per resolver:$USQ_SPREAD"
 echo "cpu0 %: the resolver's share of CPU 0 during the full-speed run; other%: what other"
 echo "processes took of CPU 0 meanwhile (on a shared machine QPS and latency suffer from it;"
 echo "CPU time per query much less)"

@@ -46,7 +46,9 @@
 # median and the min-max spread.
 # Verdicts/s: bench/nfq_flood on CPU 1 sends, each as the first packet of a
 # new flow (source address and port vary), (dns) DNS queries for random
-# unlisted names to UDP 53 of the server and (quic) QUIC v1 Initials with a
+# unlisted names to UDP 53 of the server, (tls) TCP segments carrying a TLS
+# ClientHello for an unlisted SNI to TCP 443 (no handshake before them:
+# conntrack takes each up as a new flow) and (quic) QUIC v1 Initials with a
 # ClientHello for an unlisted SNI and a random DCID to UDP 443. The rules of
 # b queue them; the server drops them in its raw table. Over S seconds after
 # a 1 s warm-up: verdicts = packets the kernel queued and got a verdict for
@@ -71,6 +73,7 @@ SECS=5
 CONNS=2000
 MODES=a0,a,b,c,p,pc
 FLOOD=1
+FLOOD_KINDS="dns tls quic"
 TABLE=1
 NICE=
 ARGS="$*"
@@ -524,10 +527,12 @@ flood_run()
 	echo "$prog $kind $r $vps $cpu ${sent:--} $mps" >>"$FRES"
 }
 if [ "$FLOOD" = 1 ]; then
-	# the server drops the flood before its UDP stack; flows time out fast
+	# the server drops the flood before its UDP/TCP stack (no resets back);
+	# flows time out fast
 	nz_s iptables -w -t raw -A PREROUTING -p udp -j DROP
+	nz_s iptables -w -t raw -A PREROUTING -p tcp -m iprange --src-range 10.77.1.10-10.77.1.249 -j DROP
 	for r in $(seq "$REPEATS"); do
-		for kind in dns quic; do
+		for kind in $FLOOD_KINDS; do
 			[ -n "$NFQ" ] && flood_run nfq "$kind" "$r"
 			flood_run peer "$kind" "$r"
 		done
@@ -626,7 +631,7 @@ if [ "$FLOOD" = 1 ]; then
 	awk '{ c = $5 > 0 ? $4 / ($5 / 100) : 0; u = c > 0 ? 1e6 / c : 0; printf "%s-%s %s %.0f %.2f\n", $1, $2, $3, c, u }' \
 		"$FRES" >"$T/flood-cap"
 	for prog in nfq peer; do
-		for kind in dns quic; do
+		for kind in $FLOOD_KINDS; do
 			grep -q "^$prog $kind " "$FRES" || continue
 			awk -v p="$prog" -v k="$kind" '$1 == p && $2 == k' "$FRES" >"$T/fsel"
 			awk -v p="$prog-$kind" '$1 == p' "$T/flood-cap" >"$T/fcap"
@@ -642,7 +647,7 @@ if [ "$FLOOD" = 1 ]; then
 	echo "  per second of the program's CPU time (one thread with a whole CPU; it includes the kernel's forwarding of"
 	echo "  each accepted packet, done in the verdict's system call); metrics/s: fangzha_nfq_packets_total. With the"
 	echo "  program well under 100% of CPU 0, verdicts/s is what the flood generator (one CPU) could offer."
-	for kind in dns quic; do
+	for kind in $FLOOD_KINDS; do
 		v=$(med "$(stats 4 nfq <(awk -v k="$kind" '$2 == k' "$FRES"))")
 		c=$(med "$(stats 3 "nfq-$kind" "$T/flood-cap")")
 		[ "$v" = - ] && continue

@@ -8,13 +8,16 @@
  *   --kind quic   a QUIC v1 client Initial (1200 bytes, built with
  *                 fz_quic_build_initial) carrying a TLS 1.3 ClientHello with
  *                 the SNI --sni, for a random DCID, to port 443
+ *   --kind tls    a TCP segment (ACK|PSH, no handshake before it: conntrack
+ *                 takes it up as a new flow) carrying that ClientHello in a
+ *                 TLS record, to port 443
  * A pool of --pool distinct payloads is made first; the flood cycles over
  * it. Flows differ by source address (--src and the --srcs - 1 after it)
  * and source port (1024..65023): --srcs * 64000 tuples before one repeats.
  * Runs --seconds, or until SIGINT/SIGTERM; prints on stdout
  *   sent N seconds S pps X errors E
  *
- * Usage: nfq_flood --kind dns|quic --src ADDR --dst ADDR [--srcs N]
+ * Usage: nfq_flood --kind dns|quic|tls --src ADDR --dst ADDR [--srcs N]
  *                  [--port P] [--seconds S] [--pps RATE] [--pool N]
  *                  [--sni NAME] [--seed N]
  */
@@ -31,6 +34,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <netinet/tcp.h>
 #include <netinet/udp.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -226,6 +230,18 @@ static size_t make_hello(uint8_t *p, const char *sni)
 }
 
 /* A 1200-byte QUIC v1 client Initial with the ClientHello in one CRYPTO frame. */
+/* The same ClientHello in one TLS handshake record, as a client sends it over TCP. */
+static int make_tls(uint8_t *out, const char *sni)
+{
+	size_t n = make_hello(out + 5, sni);
+
+	out[0] = 22;
+	out[1] = 3;
+	out[2] = 1;
+	put16(out + 3, (unsigned)n);
+	return (int)(n + 5);
+}
+
 static int make_quic(uint8_t *out, size_t cap, const char *sni)
 {
 	uint8_t hello[600], frames[700], dcid[8], scid[8];
@@ -248,7 +264,7 @@ static int make_quic(uint8_t *out, size_t cap, const char *sni)
 static void usage(const char *argv0)
 {
 	fprintf(stderr,
-		"usage: %s --kind dns|quic --src ADDR --dst ADDR [--srcs N] [--port P]\n"
+		"usage: %s --kind dns|quic|tls --src ADDR --dst ADDR [--srcs N] [--port P]\n"
 		"       [--seconds S] [--pps RATE] [--pool N] [--sni NAME] [--seed N]\n",
 		argv0);
 }
@@ -296,7 +312,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!kind || !src || !dst || (strcmp(kind, "dns") && strcmp(kind, "quic"))) {
+	if (!kind || !src || !dst ||
+	    (strcmp(kind, "dns") && strcmp(kind, "quic") && strcmp(kind, "tls"))) {
 		usage(argv[0]);
 		return 2;
 	}
@@ -319,6 +336,8 @@ int main(int argc, char **argv)
 
 		if (!strcmp(kind, "dns"))
 			n = (int)make_dns(buf);
+		else if (!strcmp(kind, "tls"))
+			n = make_tls(buf, sni);
 		else
 			n = make_quic(buf, sizeof(buf), sni);
 		if (n <= 0) {
@@ -367,7 +386,8 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	static uint8_t hdr[BATCH][sizeof(struct iphdr) + sizeof(struct udphdr)];
+	static uint8_t hdr[BATCH][sizeof(struct iphdr) + sizeof(struct tcphdr)];
+	const bool tcp = !strcmp(kind, "tls");
 	static struct iovec iov[BATCH][2];
 	static struct mmsghdr msg[BATCH];
 	uint32_t base = ntohl(a_src.s_addr), daddr = ntohl(a_dst.s_addr);
@@ -393,6 +413,40 @@ int main(int argc, char **argv)
 			ip->saddr = htonl(saddr);
 			ip->daddr = htonl(daddr);
 			ip->tot_len = htons((uint16_t)(sizeof(*ip) + ulen));
+			if (tcp) {
+				/* a data segment of a flow conntrack has not seen: a new flow */
+				struct tcphdr *th = (struct tcphdr *)(hdr[b] + sizeof(*ip));
+				uint16_t tlen = (uint16_t)(sizeof(*th) + pl->len);
+				uint32_t seq = (uint32_t)(k * 2654435761u);
+
+				memset(th, 0, sizeof(*th));
+				ip->protocol = IPPROTO_TCP;
+				ip->tot_len = htons((uint16_t)(sizeof(*ip) + tlen));
+				th->source = htons(sport);
+				th->dest = htons((uint16_t)port);
+				th->seq = htonl(seq);
+				th->ack_seq = htonl(1);
+				th->doff = 5;
+				th->ack = 1;
+				th->psh = 1;
+				th->window = htons(65535);
+				s += (saddr >> 16) + (saddr & 0xffff) + (daddr >> 16) +
+				     (daddr & 0xffff);
+				s += IPPROTO_TCP + tlen;
+				s = sum16((const uint8_t *)th, sizeof(*th), s);
+				c = (uint16_t)~fold(s);
+				th->check = htons(c);
+				iov[b][0].iov_base = hdr[b];
+				iov[b][0].iov_len = sizeof(*ip) + sizeof(*th);
+				iov[b][1].iov_base = pl->data;
+				iov[b][1].iov_len = pl->len;
+				memset(&msg[b], 0, sizeof(msg[b]));
+				msg[b].msg_hdr.msg_name = &to;
+				msg[b].msg_hdr.msg_namelen = sizeof(to);
+				msg[b].msg_hdr.msg_iov = iov[b];
+				msg[b].msg_hdr.msg_iovlen = 2;
+				continue;
+			}
 			udp->source = htons(sport);
 			udp->dest = htons((uint16_t)port);
 			udp->len = htons(ulen);
@@ -403,7 +457,7 @@ int main(int argc, char **argv)
 			c = (uint16_t)~fold(s);
 			udp->check = htons(c ? c : 0xffff);
 			iov[b][0].iov_base = hdr[b];
-			iov[b][0].iov_len = sizeof(hdr[b]);
+			iov[b][0].iov_len = sizeof(*ip) + sizeof(*udp);
 			iov[b][1].iov_base = pl->data;
 			iov[b][1].iov_len = pl->len;
 			memset(&msg[b], 0, sizeof(msg[b]));
