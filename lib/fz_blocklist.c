@@ -825,6 +825,14 @@ static inline bool is_url_sep(unsigned char c)
 		 c == '_' || c == '-' || c == '.' || c == '%');
 }
 
+bool fz_blmap_url_host(const struct fz_blmap *m, const char *host, size_t host_len)
+{
+	if (!m || !m->n_urls)
+		return false;
+	uint64_t hfp = fz_hash_name(&m->hk, host, host_len);
+	return hfp && sorted_contains(m->uhosts, m->n_uhosts, hfp, NULL);
+}
+
 enum fz_verdict fz_blmap_lookup_url(const struct fz_blmap *m, const char *host, size_t host_len,
 				    const char *path, size_t path_len, struct fz_match_info *info)
 {

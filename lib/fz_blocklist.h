@@ -131,6 +131,12 @@ enum fz_verdict fz_blmap_lookup(const struct fz_blmap *m, const char *name, size
 enum fz_verdict fz_blmap_lookup_url(const struct fz_blmap *m, const char *host, size_t host_len,
 				    const char *path, size_t path_len, struct fz_match_info *info);
 
+/*
+ * Does `host` (as for fz_blmap_lookup_url) have URL rules of its own? The
+ * inspector keeps reading later requests on such a host's connections.
+ */
+bool fz_blmap_url_host(const struct fz_blmap *m, const char *host, size_t host_len);
+
 /* Address rules: family AF_INET (4 bytes) or AF_INET6 (16 bytes). */
 enum fz_verdict fz_blmap_lookup_ip(const struct fz_blmap *m, int family, const uint8_t *addr,
 				   struct fz_match_info *info);

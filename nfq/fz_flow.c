@@ -482,6 +482,31 @@ out:
 	return rc;
 }
 
+int fz_flow_tcp_consume(struct fz_flowtab *t, struct fz_flow *f, uint32_t n)
+{
+	uint32_t have = fz_reasm_contiguous(&f->stream);
+	struct fz_reasm next;
+
+	if (f->state != FZ_FLOW_COLLECTING || !f->have_isn)
+		return -EINVAL;
+	if (n > have)
+		n = have;
+	fz_reasm_init(&next, f->stream.cap);
+	if (have > n) {
+		int r = fz_reasm_add(&next, 0, f->stream.data + n, have - n);
+		if (r < 0) {
+			fz_reasm_free(&next);
+			return r;
+		}
+	}
+	/* bytes past a hole are dropped: they passed already and cannot be placed */
+	fz_reasm_free(&f->stream);
+	f->stream = next;
+	f->isn += n; /* offset 0 is now the first byte not consumed */
+	flow_recharge(t, f);
+	return 0;
+}
+
 struct fz_quic_state *fz_flow_quic(struct fz_flowtab *t, struct fz_flow *f)
 {
 	if (f->quic)

@@ -116,6 +116,15 @@ void fz_flow_decide(struct fz_flowtab *t, struct fz_flow *f, uint8_t verdict);
 int fz_flow_tcp_data(struct fz_flowtab *t, struct fz_flow *f, const struct fz_pkt *p,
 		     const uint8_t **stream, size_t *stream_len);
 
+/*
+ * Drop the first `n` bytes of the gap-free stream (a request that was read
+ * and passed): the next byte becomes offset 0, the bytes after it are
+ * kept. The collection cap then applies from there, so a connection's
+ * later requests can be read one after another. 0, -EINVAL (not a
+ * collecting TCP flow with a known offset) or -ENOMEM.
+ */
+int fz_flow_tcp_consume(struct fz_flowtab *t, struct fz_flow *f, uint32_t n);
+
 /* The flow's QUIC state, allocated (and accounted) on first use; NULL when over budget. */
 struct fz_quic_state *fz_flow_quic(struct fz_flowtab *t, struct fz_flow *f);
 /* Re-account a flow's QUIC state after it grew (call after fz_quic_client_datagram). */

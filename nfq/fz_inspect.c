@@ -22,6 +22,8 @@
 #include "fz_quic.h"
 #include "fz_tls.h"
 
+/* HTTP: requests read from one packet (pipelined) before the flow is decided as it stands. */
+#define HTTP_MAX_PIPELINED 16
 /* QUIC: after this many client datagrams without a ClientHello, stop reading the flow. */
 #define QUIC_MAX_DATAGRAMS 16
 /* The reported flag in fz_flow.user: the flow has had its report line (--pcap). */
@@ -279,8 +281,37 @@ static bool early_block(const struct fz_inspector *ins, const struct fz_blmap *m
 	return name_listed(ins, m, res, &reason);
 }
 
-static void decide_http(struct fz_inspector *ins, const struct fz_blmap *m, struct fz_flow *f,
-			struct fz_inspect_result *res, const struct fz_http_req *h)
+/* Where the request head in s[0..n) ends (just past its empty line); 0 when it does not. */
+static size_t http_head_end(const uint8_t *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != '\n')
+			continue;
+		size_t j = i + 1;
+		if (j < n && s[j] == '\r')
+			j++;
+		if (j < n && s[j] == '\n')
+			return j + 1;
+	}
+	return 0;
+}
+
+static bool http_no_body(const struct fz_http_req *h)
+{
+	return (h->method_len == 3 && !memcmp(h->method, "GET", 3)) ||
+	       (h->method_len == 4 && !memcmp(h->method, "HEAD", 4));
+}
+
+/*
+ * One request read from the flow's stream (its head ends at head_len):
+ * block the flow, or decide it, or - on a host that has URL rules of its
+ * own, for a request without a body - let it pass and read the next
+ * request of the connection, so a listed download fetched after a page on
+ * the same keep-alive connection is still caught. True when decided.
+ */
+static bool http_request(struct fz_inspector *ins, const struct fz_blmap *m, struct fz_flow *f,
+			 struct fz_inspect_result *res, const struct fz_http_req *h,
+			 size_t head_len)
 {
 	const char *reason = NULL;
 	bool have_name = take_name(h->host, h->host_len, res->name);
@@ -296,14 +327,21 @@ static void decide_http(struct fz_inspector *ins, const struct fz_blmap *m, stru
 		    fz_blmap_lookup_url(m, res->name, strlen(res->name), h->path, h->path_len,
 					&res->match) == FZ_VERDICT_BLOCK) {
 			decide(ins, f, res, true, "url");
-			return;
+			return true;
 		}
 		if (name_listed(ins, m, res, &reason)) {
 			decide(ins, f, res, true, reason);
-			return;
+			return true;
+		}
+		if (head_len && http_no_body(h) &&
+		    fz_blmap_url_host(m, res->name, strlen(res->name)) &&
+		    fz_flow_tcp_consume(ins->flows, f, (uint32_t)head_len) == 0) {
+			res->verdict = FZ_NV_PASS;
+			return false;
 		}
 	}
 	decide(ins, f, res, ip_listed(m, res), "ip");
+	return true;
 }
 
 /* A DNS query (UDP payload, or one message of a TCP stream). True when it was read. */
@@ -390,12 +428,24 @@ static void tcp_packet(struct fz_inspector *ins, const struct fz_blmap *m, struc
 	}
 	if (!more && !(f->not_mask & (1u << FZ_PROTO_HTTP))) {
 		struct fz_http_req h;
-		enum fz_dpi_status st = fz_http_request_parse(s, n, &h);
-		if (st == FZ_DPI_OK) {
+		enum fz_dpi_status st;
+		for (int reqs = 0;; reqs++) {
+			st = fz_http_request_parse(s, n, &h);
+			if (st != FZ_DPI_OK)
+				break;
 			res->proto = FZ_PROTO_HTTP;
-			ins->st.by_proto[res->proto]++;
-			decide_http(ins, m, f, res, &h);
-			return;
+			if (f->proto != FZ_PROTO_HTTP) {
+				f->proto = FZ_PROTO_HTTP;
+				ins->st.by_proto[FZ_PROTO_HTTP]++;
+			}
+			if (http_request(ins, m, f, res, &h,
+					 reqs < HTTP_MAX_PIPELINED ? http_head_end(s, n) : 0))
+				return;
+			/* passed; the next request of the connection, when it is there */
+			n = fz_reasm_contiguous(&f->stream);
+			s = f->stream.data;
+			if (n == 0)
+				return;
 		}
 		if (st == FZ_DPI_MORE) {
 			res->proto = FZ_PROTO_HTTP;

@@ -563,6 +563,17 @@ static void test_tcp_edges(void)
 	p = seg(5, FZ_TCP_ACK | FZ_TCP_PSH, " world", 6);
 	CHECK_INT(fz_flow_tcp_data(t, f, &p, &s, &n), 0);
 	CHECK_MEM_STR((const char *)s, n, "hello world");
+	/* consuming a read request: the rest becomes offset 0, later data follows it */
+	CHECK_INT(fz_flow_tcp_consume(t, f, 6), 0);
+	p = seg(11, FZ_TCP_ACK, "!", 1);
+	CHECK_INT(fz_flow_tcp_data(t, f, &p, &s, &n), 0);
+	CHECK_MEM_STR((const char *)s, n, "world!");
+	p = seg(5, FZ_TCP_ACK, " world",
+		6); /* a retransmission of consumed bytes changes nothing */
+	CHECK_INT(fz_flow_tcp_data(t, f, &p, &s, &n), 0);
+	CHECK_MEM_STR((const char *)s, n, "world!");
+	CHECK_INT(fz_flow_tcp_consume(t, f, 100), 0);
+	CHECK_INT(fz_reasm_contiguous(&f->stream), 0);
 	fz_flowtab_remove(t, f);
 
 	/* without a SYN, a pure ACK (the handshake's last) fixes offset 0 ... */

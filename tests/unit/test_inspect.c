@@ -392,11 +392,38 @@ static void test_http(void)
 	/* ack = the request's end: the client sees an answer to what it sent */
 	CHECK_INT(pg.ack, 11 + sizeof(bad) - 1);
 
+	/*
+	 * allowed.test has URL rules of its own: its connections are read
+	 * request after request (keep-alive), so the listed download after a
+	 * page on the same connection is caught; pipelined requests too.
+	 */
+	static const char ok2[] = "HEAD /ok2.html HTTP/1.1\r\nHost: allowed.test\r\n\r\n"
+				  "GET /app/fraud.apk HTTP/1.1\r\nHost: allowed.test\r\n\r\n";
+	uint32_t seq = 11;
 	t.sport = 42001;
 	feed(pkt, tcp_pkt(&t, 10, FZ_TCP_SYN, NULL, 0, pkt));
-	r = feed(pkt, tcp_pkt(&t, 11, FZ_TCP_ACK, (const uint8_t *)ok, sizeof(ok) - 1, pkt));
-	CHECK_INT(r->verdict, FZ_NV_ACCEPT);
+	r = feed(pkt, tcp_pkt(&t, seq, FZ_TCP_ACK, (const uint8_t *)ok, sizeof(ok) - 1, pkt));
+	CHECK_INT(r->verdict, FZ_NV_PASS);
 	CHECK_STR(r->url, "allowed.test/ok.html");
+	seq += sizeof(ok) - 1;
+	r = feed(pkt, tcp_pkt(&t, seq, FZ_TCP_ACK, (const uint8_t *)ok, 10, pkt));
+	CHECK_INT(r->verdict, FZ_NV_PASS);
+	r = feed(pkt,
+		 tcp_pkt(&t, seq + 10, FZ_TCP_ACK, (const uint8_t *)ok + 10, sizeof(ok) - 11, pkt));
+	CHECK_INT(r->verdict, FZ_NV_PASS);
+	seq += sizeof(ok) - 1;
+	r = feed(pkt, tcp_pkt(&t, seq, FZ_TCP_ACK, (const uint8_t *)ok2, sizeof(ok2) - 1, pkt));
+	CHECK_INT(r->verdict, FZ_NV_BLOCK);
+	CHECK_STR(r->reason, "url");
+	CHECK_STR(r->url, "allowed.test/app/fraud.apk");
+	CHECK_INT(r->action, FZ_NA_PAGE);
+
+	/* a host without URL rules: decided on its first request */
+	static const char other[] = "GET /x HTTP/1.1\r\nHost: other.test\r\n\r\n";
+	t.sport = 42003;
+	r = feed(pkt, tcp_pkt(&t, 11, FZ_TCP_ACK, (const uint8_t *)other, sizeof(other) - 1, pkt));
+	CHECK_INT(r->verdict, FZ_NV_ACCEPT);
+	CHECK_STR(r->url, "other.test/x");
 
 	t.sport = 42002;
 	r = feed(pkt, tcp_pkt(&t, 11, FZ_TCP_ACK, (const uint8_t *)named, sizeof(named) - 1, pkt));
