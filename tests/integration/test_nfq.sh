@@ -444,6 +444,11 @@ for fam in 4 6; do
 		eval '[ "$CODE" = 200 ] && grep -q "ok page" "$T/body"'
 	http allowed.test $fam /app/good.apk
 	check "IPv$fam: http://allowed.test/app/good.apk loads (HTTP $CODE)" [ "$CODE" = 200 ]
+	# keep-alive: a page, then the listed download on the same connection
+	codes=$(nz_c curl -"$fam" -sS --max-time 8 -o /dev/null -o "$T/body2" -w '%{http_code} %{num_connects}\n' \
+		http://allowed.test/ok.html http://allowed.test/app/fraud.apk 2>"$T/curl.err" | tr '\n' ' ')
+	check "IPv$fam: one keep-alive connection, /ok.html then /app/fraud.apk: 200 then the block page ($codes)" \
+		eval '[ "${codes%% *}" = 200 ] && case "$codes" in *" 403 0 "*) true ;; *) false ;; esac && grep -qi fraud "$T/body2"'
 	http fraud.test $fam /ok.html
 	check "IPv$fam: http://fraud.test/ok.html (listed host) gets the block page (HTTP $CODE)" \
 		eval '[ "$CODE" = 403 ] && grep -qi "fraud" "$T/body"'
