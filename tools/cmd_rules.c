@@ -342,8 +342,8 @@ static void print_cmd_failure(const struct fz_rules_cmd *c, int r)
 
 /*
  * Run a list: IGNORE and REPEAT commands quietly, REPEAT until it fails
- * (at most 64 times). 0, or the failing MUST command's status (> 0 or a
- * negative errno), reported.
+ * (at most 64 times), OPTIONAL with a note when it fails. 0, or the failing MUST command's status
+ * (> 0 or a negative errno), reported.
  */
 static int run_list(const struct fz_rules_list *l)
 {
@@ -356,7 +356,14 @@ static int run_list(const struct fz_rules_list *l)
 				;
 			continue;
 		}
-		r = run(c, c->on_fail == FZ_RULES_IGNORE, NULL);
+		r = run(c, c->on_fail == FZ_RULES_IGNORE || c->on_fail == FZ_RULES_OPTIONAL, NULL);
+		if (r != 0 && c->on_fail == FZ_RULES_OPTIONAL) {
+			fprintf(stderr,
+				"fangzha rules: note: left out (the kernel lacks a match it uses; "
+				"the inspector reads those packets instead):\n  ");
+			fz_rules_print(stderr, c);
+			continue;
+		}
 		if (r != 0 && c->on_fail == FZ_RULES_MUST) {
 			print_cmd_failure(c, r);
 			return r;

@@ -204,11 +204,11 @@ static void ipt_queue(char *buf, size_t cap, const struct fz_rules_opts *o)
 }
 
 /*
- * The rule specs of FANGZHA (after `-A FANGZHA `), in order; `i` picks one,
- * the return is how many there are (buf untouched past the count).
+ * The rule specs of FANGZHA (after `-A FANGZHA `) for family f (0 IPv4,
+ * 1 IPv6), in order; `i` picks one.
  */
-#define IPT_MAIN_RULES 9
-static void ipt_main_rule(int i, char *buf, size_t cap, const struct fz_rules_opts *o)
+#define IPT_MAIN_RULES 11
+static void ipt_main_rule(int i, int f, char *buf, size_t cap, const struct fz_rules_opts *o)
 {
 	uint32_t d = o->mark_decided, b = o->mark_blocked;
 	char q[64];
@@ -238,11 +238,11 @@ static void ipt_main_rule(int i, char *buf, size_t cap, const struct fz_rules_op
 		break;
 	case 6:
 		/*
-		 * A bare SYN carries nothing to read (the handshake's last ACK
-		 * gives the inspector offset 0), so it is not queued: connect()
-		 * never waits for the daemon. A SYN with data worth reading
-		 * (TCP Fast Open: a ClientHello, a request) is longer than an
-		 * IPv6 header and a full TCP header (100 bytes) and still goes in.
+		 * A bare SYN carries nothing to read, so it is not queued:
+		 * connect() never waits for the daemon. A SYN with data worth
+		 * reading (TCP Fast Open: a ClientHello, a request) is longer
+		 * than an IPv6 header and a full TCP header (100 bytes) and
+		 * still goes in.
 		 */
 		snprintf(buf, cap,
 			 "-p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -m length --length 0:100 "
@@ -250,15 +250,44 @@ static void ipt_main_rule(int i, char *buf, size_t cap, const struct fz_rules_op
 		break;
 	case 7:
 	case 8:
+		/*
+		 * Nor a segment without payload (the handshake's last ACK
+		 * above all: queueing it would make every connection's first
+		 * request wait for a second round trip through the daemon):
+		 * the IP length is exactly the headers' (IPv4 without options,
+		 * IPv6 without extension headers; a TCP header of 20 bytes, or
+		 * 32 with timestamps, as nearly every ACK has). The inspector
+		 * takes offset 0 from the first data it sees and re-bases on
+		 * data that comes before it. Written as iptables -S prints it.
+		 */
+		if (f == 0)
+			snprintf(buf, cap,
+				 "-p tcp -m u32 --u32 "
+				 "0x0>>0x16&0x3c=0x14&&0x0&0xffff=0x%x&&0x20>>0x1c=0x%x -j RETURN",
+				 i == 7 ? 40 : 52, i == 7 ? 5 : 8);
+		else
+			snprintf(buf, cap,
+				 "-p tcp -m u32 --u32 "
+				 "0x4>>0x10=0x%x&&0x4>>0x8&0xff=0x6&&0x34>>0x1c=0x%x -j RETURN",
+				 i == 7 ? 20 : 32, i == 7 ? 5 : 8);
+		break;
+	case 9:
+	case 10:
 		snprintf(buf, cap,
 			 "-p %s -m multiport --dports %s -m connbytes --connbytes 0:%u "
 			 "--connbytes-mode bytes --connbytes-dir original -j NFQUEUE %s",
-			 i == 7 ? "tcp" : "udp", i == 7 ? "80,443,853" : "53,443",
+			 i == 9 ? "tcp" : "udp", i == 9 ? "80,443,853" : "53,443",
 			 o->max_queued_bytes, q);
 		break;
 	default:
 		buf[0] = '\0';
 	}
+}
+
+/* The u32 rules are an optimisation: a kernel without xt_u32 still works without them. */
+static bool ipt_rule_optional(int i)
+{
+	return i == 7 || i == 8;
 }
 
 #define IPT_BLOCK_RULES 2
@@ -272,16 +301,16 @@ static void ipt_block_rule(int i, char *buf, size_t cap, const struct fz_rules_o
 		snprintf(buf, cap, "-j DROP");
 }
 
-char *fz_rules_iptables_spec(const struct fz_rules_opts *o)
+char *fz_rules_iptables_spec(const struct fz_rules_opts *o, int family)
 {
 	struct text t = {0};
 	char rule[512];
 
-	if (fz_rules_opts_check(o, NULL, 0) < 0)
+	if (fz_rules_opts_check(o, NULL, 0) < 0 || (family != 4 && family != 6))
 		return NULL;
 	put(&t, "-N " FZ_RULES_CHAIN "\n");
 	for (int i = 0; i < IPT_MAIN_RULES; i++) {
-		ipt_main_rule(i, rule, sizeof(rule), o);
+		ipt_main_rule(i, family == 6, rule, sizeof(rule), o);
 		put(&t, "-A " FZ_RULES_CHAIN " %s\n", rule);
 	}
 	put(&t, "-N " FZ_RULES_BLOCK_CHAIN "\n");
@@ -307,7 +336,8 @@ static int ipt_remove(const char *prog, struct fz_rules_list *out)
 	return r;
 }
 
-static int ipt_install(const char *prog, const struct fz_rules_opts *o, struct fz_rules_list *out)
+static int ipt_install(int f, const char *prog, const struct fz_rules_opts *o,
+		       struct fz_rules_list *out)
 {
 	char rule[512];
 	int r = ipt_remove(prog, out);
@@ -321,8 +351,9 @@ static int ipt_install(const char *prog, const struct fz_rules_opts *o, struct f
 	}
 	r = r ? r : add_cmd(out, FZ_RULES_MUST, NULL, "%s -w -N " FZ_RULES_CHAIN, prog);
 	for (int i = 0; i < IPT_MAIN_RULES && r == 0; i++) {
-		ipt_main_rule(i, rule, sizeof(rule), o);
-		r = add_cmd(out, FZ_RULES_MUST, NULL, "%s -w -A " FZ_RULES_CHAIN " %s", prog, rule);
+		ipt_main_rule(i, f, rule, sizeof(rule), o);
+		r = add_cmd(out, ipt_rule_optional(i) ? FZ_RULES_OPTIONAL : FZ_RULES_MUST, NULL,
+			    "%s -w -A " FZ_RULES_CHAIN " %s", prog, rule);
 	}
 	/* Last, so no packet meets a half-built chain. */
 	r = r ? r
@@ -366,6 +397,16 @@ char *fz_rules_nft_text(const struct fz_rules_opts *o)
 	put(&t, "\t\tct direction reply accept\n");
 	/* a bare SYN carries nothing to read: see ipt_main_rule */
 	put(&t, "\t\ttcp flags & (fin | syn | rst | ack) == syn meta length <= 100 accept\n");
+	/* nor a segment without payload: see ipt_main_rule */
+	for (int doff = 5; doff <= 8; doff += 3) {
+		/* two rules, not a concatenation: nft 1.0.6 cannot list one of 4-bit fields */
+		if (o->families & FZ_RULES_IPV4)
+			put(&t, "\t\tip hdrlength 5 ip length %d tcp doff %d accept\n",
+			    20 + 4 * doff, doff);
+		if (o->families & FZ_RULES_IPV6)
+			put(&t, "\t\tip6 nexthdr tcp ip6 length %d tcp doff %d accept\n", 4 * doff,
+			    doff);
+	}
 	put(&t, "\t\tmeta l4proto tcp tcp dport { 80, 443, 853 } ct original bytes 0-%u %s\n",
 	    o->max_queued_bytes, q);
 	put(&t, "\t\tmeta l4proto udp udp dport { 53, 443 } ct original bytes 0-%u %s\n",
@@ -425,7 +466,7 @@ int fz_rules_install(const struct fz_rules_opts *o, struct fz_rules_list *out)
 	for (int f = 0; f < 2; f++) {
 		if (!(o->families & (1u << f)))
 			continue;
-		r = ipt_install(ipt_prog[f], o, out);
+		r = ipt_install(f, ipt_prog[f], o, out);
 		if (r < 0)
 			return r;
 	}
@@ -486,11 +527,11 @@ void fz_rules_print(FILE *f, const struct fz_rules_cmd *c)
 			fputc(' ', f);
 		put_arg(f, c->argv[i]);
 	}
-	if (c->on_fail != FZ_RULES_MUST)
+	if (c->on_fail != FZ_RULES_MUST && c->on_fail != FZ_RULES_OPTIONAL)
 		fputs(" 2>/dev/null", f);
 	if (c->input)
 		fputs(" <<'EOF'", f);
-	if (c->on_fail == FZ_RULES_IGNORE)
+	if (c->on_fail == FZ_RULES_IGNORE || c->on_fail == FZ_RULES_OPTIONAL)
 		fputs(" || true", f);
 	else if (c->on_fail == FZ_RULES_REPEAT)
 		fputs("; do :; done", f);

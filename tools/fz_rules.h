@@ -13,6 +13,7 @@
  *   connmark B         -> drop
  *   connmark D         -> accept
  *   reply direction    -> accept
+ *   bare SYN, TCP segment without payload -> accept
  *   tcp 80,443,853 / udp 53,443 with connbytes 0:max -> NFQUEUE (bypass
  *                         unless fail-closed)
  *
@@ -67,9 +68,10 @@ struct fz_rules_opts {
 
 /* What a failure of one command means. */
 enum fz_rules_on_fail {
-	FZ_RULES_MUST = 0,   /* an error: stop (install rolls back) */
-	FZ_RULES_IGNORE = 1, /* fine: what it removes was not there */
-	FZ_RULES_REPEAT = 2, /* run again until it fails (delete every copy of a jump) */
+	FZ_RULES_MUST = 0,     /* an error: stop (install rolls back) */
+	FZ_RULES_IGNORE = 1,   /* fine: what it removes was not there */
+	FZ_RULES_REPEAT = 2,   /* run again until it fails (delete every copy of a jump) */
+	FZ_RULES_OPTIONAL = 3, /* an addition that may fail (a match the kernel lacks): noted */
 };
 
 struct fz_rules_cmd {
@@ -116,9 +118,10 @@ int fz_rules_nft_probe(struct fz_rules_list *out);
 /*
  * The iptables rule specs of our chains, as `iptables -S` prints them
  * ("-N FANGZHA", "-A FANGZHA ..."), one line each, for one family
- * (the same for both). A new string, or NULL.
+ * (they differ only in the u32 match of the payload-less segments). A new
+ * string, or NULL.
  */
-char *fz_rules_iptables_spec(const struct fz_rules_opts *o);
+char *fz_rules_iptables_spec(const struct fz_rules_opts *o, int family /* 4 or 6 */);
 
 /*
  * A command as one shell line (arguments quoted when needed; nft input as

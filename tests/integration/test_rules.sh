@@ -116,9 +116,11 @@ iptables | nft) ok "auto backend: $BACKEND" ;;
 esac
 
 # The -A lines of chain $2 from a dry run ($1), for program $3, without "PROG -w ".
-dry_rules() { sed -n "s/^$3 -w \(-A $2 .*\)/\1/p" "$1"; }
+# (the u32 match: quoted differently by the dry run and iptables-save; an
+# optional rule's "|| true" dropped)
+dry_rules() { sed -n "s/^$3 -w \(-A $2 .*\)/\1/p" "$1" | sed "s/ || true$//; s/'//g"; }
 # The -A lines of chain $2 in a save file of $1 (iptables-save or ip6tables-save).
-saved_rules() { in_ns "$1" | grep -- "^-A $2 "; }
+saved_rules() { in_ns "$1" | grep -- "^-A $2 " | sed 's/"//g'; }
 
 check_mode()
 {

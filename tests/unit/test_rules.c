@@ -92,7 +92,7 @@ static void test_defaults_and_check(void)
 	CHECK_INT(fz_rules_install(&b, &l), -EINVAL);
 	CHECK_INT(l.n, 0);
 	CHECK(fz_rules_nft_text(&b) == NULL);
-	CHECK(fz_rules_iptables_spec(&b) == NULL);
+	CHECK(fz_rules_iptables_spec(&b, 4) == NULL);
 	CHECK_INT(fz_rules_remove(FZ_RULES_IPTABLES, 0, &l), -EINVAL);
 	fz_rules_list_free(&l);
 }
@@ -112,6 +112,12 @@ static const char *const gateway_v4[] = {
     "iptables -w -A FANGZHA -m conntrack --ctdir REPLY -j RETURN",
     "iptables -w -A FANGZHA -p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -m length --length "
     "0:100 -j RETURN",
+    "iptables -w -A FANGZHA -p tcp -m u32 --u32 "
+    "0x0>>0x16&0x3c=0x14&&0x0&0xffff=0x28&&0x20>>0x1c=0x5 "
+    "-j RETURN",
+    "iptables -w -A FANGZHA -p tcp -m u32 --u32 "
+    "0x0>>0x16&0x3c=0x14&&0x0&0xffff=0x34&&0x20>>0x1c=0x8 "
+    "-j RETURN",
     "iptables -w -A FANGZHA -p tcp -m multiport --dports 80,443,853 -m connbytes --connbytes "
     "0:262144 --connbytes-mode bytes --connbytes-dir original -j NFQUEUE --queue-num 0 "
     "--queue-bypass",
@@ -149,18 +155,29 @@ static void test_gateway_defaults(void)
 	}
 	for (size_t i = 0; i < na && n4 + i < l.n; i++) {
 		CHECK_STR(joined(&l.cmds[n4 + i], buf, sizeof(buf)), gateway_v4[i]);
-		CHECK_INT(l.cmds[n4 + i].on_fail, FZ_RULES_MUST);
+		CHECK_INT(l.cmds[n4 + i].on_fail,
+			  strstr(gateway_v4[i], "-m u32") ? FZ_RULES_OPTIONAL : FZ_RULES_MUST);
 	}
-	/* IPv6 is the same with ip6tables. */
+	/* IPv6 is the same with ip6tables, but for the u32 match of payload-less segments. */
 	for (size_t i = 0; i < n4 + na && n4 + na + i < l.n; i++) {
 		const struct fz_rules_cmd *c4 = &l.cmds[i], *c6 = &l.cmds[n4 + na + i];
 
 		CHECK_STR(c6->argv[0], "ip6tables");
 		CHECK_INT(c6->argc, c4->argc);
 		for (int k = 1; k < c4->argc && k < c6->argc; k++)
-			CHECK_STR(c6->argv[k], c4->argv[k]);
+			if (strcmp(c4->argv[k - 1], "--u32") != 0)
+				CHECK_STR(c6->argv[k], c4->argv[k]);
 		CHECK_INT(c6->on_fail, c4->on_fail);
 	}
+	/* IPv6: payload length == TCP header, next header TCP, doff at byte 40 + 12. */
+	CHECK(find(&l,
+		   "ip6tables -w -A FANGZHA -p tcp -m u32 --u32 "
+		   "0x4>>0x10=0x20&&0x4>>0x8&0xff=0x6&&0x34>>0x1c=0x8 -j RETURN",
+		   FZ_RULES_OPTIONAL) >= 0);
+	CHECK(find(&l,
+		   "ip6tables -w -A FANGZHA -p tcp -m u32 --u32 "
+		   "0x4>>0x10=0x14&&0x4>>0x8&0xff=0x6&&0x34>>0x1c=0x5 -j RETURN",
+		   FZ_RULES_OPTIONAL) >= 0);
 	/* argv is NULL-terminated and split on blanks. */
 	CHECK(l.cmds[0].argv[l.cmds[0].argc] == NULL);
 	CHECK_STR(l.cmds[0].argv[3], "FORWARD");
@@ -184,7 +201,7 @@ static void test_host_families_queues(void)
 	o.max_queued_bytes = 131072;
 	CHECK_INT(fz_rules_install(&o, &l), 0);
 	CHECK_INT(count_prefix(&l, "iptables "), 0);
-	CHECK_INT(count_prefix(&l, "ip6tables "), 20);
+	CHECK_INT(count_prefix(&l, "ip6tables "), 22);
 	CHECK(find(&l, "ip6tables -w -I OUTPUT 1 -j FANGZHA", FZ_RULES_MUST) >= 0);
 	CHECK_INT(count_prefix(&l, "ip6tables -w -I FORWARD"), 0);
 	/* The jump is the last command: nothing reaches a half-built chain. */
@@ -220,7 +237,7 @@ static void test_host_families_queues(void)
 	o.families = FZ_RULES_IPV4;
 	CHECK_INT(fz_rules_install(&o, &l), 0);
 	CHECK_INT(count_prefix(&l, "ip6tables "), 0);
-	CHECK_INT(count_prefix(&l, "iptables "), 20);
+	CHECK_INT(count_prefix(&l, "iptables "), 22);
 	fz_rules_list_free(&l);
 }
 
@@ -265,7 +282,8 @@ static void test_spec(void)
 	char *spec;
 
 	fz_rules_opts_defaults(&o);
-	spec = fz_rules_iptables_spec(&o);
+	CHECK(fz_rules_iptables_spec(&o, 5) == NULL);
+	spec = fz_rules_iptables_spec(&o, 4);
 	CHECK(spec != NULL);
 	if (!spec)
 		return;
@@ -293,7 +311,7 @@ static void test_spec(void)
 			snprintf(line, sizeof(line), "\n%s\n", s + strlen("iptables -w "));
 			CHECK(strstr(spec, line) != NULL);
 		}
-		CHECK_INT(a_lines, 11);
+		CHECK_INT(a_lines, 13);
 		fz_rules_list_free(&l);
 	}
 	free(spec);
@@ -305,15 +323,17 @@ static void test_remove(void)
 	char buf[1024];
 
 	CHECK_INT(fz_rules_remove(FZ_RULES_IPTABLES, FZ_RULES_BOTH, &l), 0);
-	CHECK_INT(l.n, 12);
+	const size_t nr = sizeof(removal_v4) / sizeof(removal_v4[0]);
+
+	CHECK_INT(l.n, 2 * nr);
 	for (size_t i = 0; i < l.n; i++) {
 		const char *s = joined(&l.cmds[i], buf, sizeof(buf));
 
 		char want[256];
 
 		/* IPv4 first, then the same with ip6tables. */
-		snprintf(want, sizeof(want), "%s%s", i < 6 ? "" : "ip6",
-			 removal_v4[i % 6] + (i < 6 ? 0 : 2));
+		snprintf(want, sizeof(want), "%s%s", i < nr ? "" : "ip6",
+			 removal_v4[i % nr] + (i < nr ? 0 : 2));
 		CHECK_STR(s, want);
 		CHECK(l.cmds[i].on_fail != FZ_RULES_MUST);
 		/* Nothing but our chains and the jumps to them. */
@@ -355,6 +375,10 @@ static void test_nft(void)
 		  "\t\tct mark & 0x10000000 == 0x10000000 accept\n"
 		  "\t\tct direction reply accept\n"
 		  "\t\ttcp flags & (fin | syn | rst | ack) == syn meta length <= 100 accept\n"
+		  "\t\tip hdrlength 5 ip length 40 tcp doff 5 accept\n"
+		  "\t\tip6 nexthdr tcp ip6 length 20 tcp doff 5 accept\n"
+		  "\t\tip hdrlength 5 ip length 52 tcp doff 8 accept\n"
+		  "\t\tip6 nexthdr tcp ip6 length 32 tcp doff 8 accept\n"
 		  "\t\tmeta l4proto tcp tcp dport { 80, 443, 853 } ct original bytes 0-262144 "
 		  "queue num 0 bypass\n"
 		  "\t\tmeta l4proto udp udp dport { 53, 443 } ct original bytes 0-262144 queue "
@@ -396,6 +420,8 @@ static void test_nft(void)
 		CHECK(strstr(text, "meta mark & 0x00000002 == 0x00000002 ct mark set ct mark | "
 				   "0x00000002 drop\n") != NULL);
 		CHECK(strstr(text, "ct mark & 0x00000001 == 0x00000001 accept\n") != NULL);
+		CHECK(strstr(text, "ip hdrlength 5 ip length 52 tcp doff 8 accept\n") != NULL);
+		CHECK(strstr(text, "ip6 nexthdr") == NULL);
 		CHECK(
 		    strstr(text, "{ 53, 443 } ct original bytes 0-4096 queue num 10-12 bypass\n") !=
 		    NULL);
