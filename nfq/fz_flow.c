@@ -29,7 +29,8 @@
 #define NONE		 UINT32_MAX
 #define FLOW_MAX_ENTRIES (1u << 26)
 #define REASM_CAP_MAX	 (1u << 20)
-#define REASM_FIRST	 2048u /* fz_reasm's first allocation */
+#define REASM_FIRST	 2048u	/* fz_reasm's first allocation */
+#define REBASE_MAX	 65536u /* how far before offset 0 a reordered first segment may be */
 
 enum { LIST_COLLECTING = 0, LIST_DECIDED = 1 };
 
@@ -37,11 +38,28 @@ struct flow_list {
 	uint32_t head, tail; /* head: most recent */
 };
 
+/*
+ * An accepted flow after its entry is gone (fz_flow_decide_forget): 16
+ * bytes in a direct-mapped array indexed by the tuple's hash, so a packet
+ * that was already queued when the flow was decided finds the verdict
+ * without a tombstone in the table. A newer flow on the same slot simply
+ * takes it over.
+ */
+struct flow_recent {
+	uint64_t tag; /* tuple hash, low 16 bits replaced by verdict and proto; 0 = empty */
+	uint32_t ms;  /* when decided (low 32 bits of the clock) */
+	uint32_t seq; /* TCP: the client's next sequence number then */
+};
+#define RECENT_VP_MASK 0xffffull
+/* TCP: a packet of the same connection is this close to the decision's sequence number */
+#define RECENT_SEQ_WINDOW (1u << 20)
+
 struct fz_flowtab {
 	struct fz_flowtab_cfg cfg;
 	struct fz_flow *ents;
 	uint64_t *charged; /* bytes charged per entry */
 	uint32_t *buckets;
+	struct flow_recent *recent; /* mask + 1 slots */
 	uint32_t mask;
 	uint32_t high; /* entries [0, high) have been handed out at least once */
 	uint32_t free_head;
@@ -222,10 +240,12 @@ int fz_flowtab_new(const struct fz_flowtab_cfg *cfg, struct fz_flowtab **ret)
 	t->ents = calloc(cfg->max_flows, sizeof(*t->ents));
 	t->charged = calloc(cfg->max_flows, sizeof(*t->charged));
 	t->buckets = malloc((size_t)nb * sizeof(*t->buckets));
-	if (!t->ents || !t->charged || !t->buckets) {
+	t->recent = calloc(nb, sizeof(*t->recent));
+	if (!t->ents || !t->charged || !t->buckets || !t->recent) {
 		free(t->ents);
 		free(t->charged);
 		free(t->buckets);
+		free(t->recent);
 		free(t);
 		return -ENOMEM;
 	}
@@ -274,6 +294,7 @@ void fz_flowtab_free(struct fz_flowtab *t)
 	free(t->ents);
 	free(t->charged);
 	free(t->buckets);
+	free(t->recent);
 	free(t);
 }
 
@@ -330,6 +351,8 @@ struct fz_flow *fz_flowtab_lookup(struct fz_flowtab *t, const struct fz_pkt *p, 
 	memcpy(dst, p->dst, alen);
 	b = (uint32_t)tuple_hash(&t->key, p->family, p->proto, src, p->sport, dst, p->dport) &
 	    t->mask;
+	/* a new flow's next stop is its fz_flowtab_recent slot: fetch it alongside */
+	__builtin_prefetch(&t->recent[b]);
 
 	for (uint32_t i = t->buckets[b]; i != NONE; i = t->ents[i].hnext) {
 		f = &t->ents[i];
@@ -398,6 +421,54 @@ void fz_flow_decide(struct fz_flowtab *t, struct fz_flow *f, uint8_t verdict)
 	}
 }
 
+void fz_flow_decide_forget(struct fz_flowtab *t, struct fz_flow *f, const struct fz_pkt *p,
+			   uint8_t verdict)
+{
+	const struct fz_flow_key *k = &f->key;
+	uint64_t h =
+	    tuple_hash(&t->key, k->family, k->proto, k->caddr, k->cport, k->saddr, k->sport);
+	struct flow_recent *r = &t->recent[h & t->mask];
+
+	r->tag = (h & ~RECENT_VP_MASK) | (uint64_t)verdict << 8 | f->proto | (1ull << 16);
+	r->ms = (uint32_t)f->last_ms;
+	r->seq = 0;
+	if (k->proto == 6 && p && p->proto == 6)
+		r->seq = p->seq + (uint32_t)p->payload_len;
+	flow_release(t, f, false);
+}
+
+bool fz_flowtab_recent(struct fz_flowtab *t, const struct fz_pkt *p, uint64_t now_ms,
+		       uint8_t *verdict, uint8_t *proto)
+{
+	size_t alen = p->family == 6 ? 16 : 4;
+	uint8_t src[16] = {0}, dst[16] = {0};
+	struct flow_recent *r;
+	uint64_t h;
+
+	memcpy(src, p->src, alen);
+	memcpy(dst, p->dst, alen);
+	h = tuple_hash(&t->key, p->family, p->proto, src, p->sport, dst, p->dport) | (1ull << 16);
+	r = &t->recent[h & t->mask];
+	if (r->tag == 0 || ((r->tag ^ h) & ~RECENT_VP_MASK) != 0 ||
+	    (uint32_t)now_ms - r->ms > t->cfg.decided_timeout_ms)
+		return false;
+	/*
+	 * TCP: a new connection that reuses the tuple (the kernel gives it a
+	 * new conntrack entry, without our mark) starts at an unrelated
+	 * sequence number and is read afresh. Only the client's packets count.
+	 */
+	if (p->proto == 6 &&
+	    (uint32_t)(p->seq - r->seq + RECENT_SEQ_WINDOW) >= 2 * RECENT_SEQ_WINDOW)
+		return false;
+	/* the note follows the flow, as a tombstone's last packet time would */
+	r->ms = (uint32_t)now_ms;
+	if (p->proto == 6 && (uint32_t)(p->seq + (uint32_t)p->payload_len - r->seq) < (1u << 31))
+		r->seq = p->seq + (uint32_t)p->payload_len;
+	*verdict = (uint8_t)(r->tag >> 8);
+	*proto = (uint8_t)r->tag;
+	return true;
+}
+
 /* What fz_reasm_add will have allocated after holding offsets below `end` (<= cap). */
 static uint32_t reasm_alloc_after(const struct fz_reasm *r, uint32_t end)
 {
@@ -412,6 +483,44 @@ static uint32_t reasm_alloc_after(const struct fz_reasm *r, uint32_t end)
 }
 
 static const uint8_t empty_stream[1];
+
+/* Move the bytes held `by` bytes up the stream (offset 0 moves back by `by`). */
+static int flow_rebase(struct fz_flowtab *t, struct fz_flow *f, uint32_t by)
+{
+	const struct fz_reasm *r = &f->stream;
+	uint32_t cap = r->cap, last = 0;
+	struct fz_reasm next;
+
+	fz_reasm_init(&next, cap);
+	if (r->n_ranges) {
+		uint64_t e = (uint64_t)r->ranges[r->n_ranges - 1].end + by;
+
+		last = e > cap ? cap : (uint32_t)e;
+	}
+	/* the new buffer, before the old one goes */
+	if (t->st.bytes + reasm_alloc_after(&next, last) > t->cfg.max_bytes + r->alloc) {
+		t->st.mem_refused++;
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < r->n_ranges; i++) {
+		uint32_t start = r->ranges[i].start, end = r->ranges[i].end;
+		int rc;
+
+		if (start + (uint64_t)by >= cap)
+			break;
+		if (end + (uint64_t)by > cap)
+			end = cap - by;
+		rc = fz_reasm_add(&next, start + by, r->data + start, end - start);
+		if (rc < 0) {
+			fz_reasm_free(&next);
+			return rc;
+		}
+	}
+	fz_reasm_free(&f->stream);
+	f->stream = next;
+	flow_recharge(t, f);
+	return 0;
+}
 
 int fz_flow_tcp_data(struct fz_flowtab *t, struct fz_flow *f, const struct fz_pkt *p,
 		     const uint8_t **stream, size_t *stream_len)
@@ -444,11 +553,24 @@ int fz_flow_tcp_data(struct fz_flowtab *t, struct fz_flow *f, const struct fz_pk
 	}
 	if (n == 0)
 		goto out;
+	if (f->data_segs < UINT8_MAX)
+		f->data_segs++;
 	if (!f->have_isn) {
 		f->have_isn = true;
+		f->isn_from_data = true;
 		f->isn = seq;
 	}
 	rel = seq - f->isn;
+	if (rel >= 0x80000000u && f->isn_from_data && f->isn - seq <= REBASE_MAX &&
+	    f->isn - seq < cap) {
+		/* it was sent before the segment taken for offset 0: it is offset 0 */
+		rc = flow_rebase(t, f, f->isn - seq);
+		if (rc < 0)
+			goto out;
+		f->isn = seq;
+		f->not_mask = 0; /* the stream starts elsewhere: every reader reads it afresh */
+		rel = 0;
+	}
 	if (rel >= 0x80000000u) {
 		/* starts before offset 0: keep the part from 0 on */
 		uint32_t skip = f->isn - seq;
@@ -502,7 +624,8 @@ int fz_flow_tcp_consume(struct fz_flowtab *t, struct fz_flow *f, uint32_t n)
 	/* bytes past a hole are dropped: they passed already and cannot be placed */
 	fz_reasm_free(&f->stream);
 	f->stream = next;
-	f->isn += n; /* offset 0 is now the first byte not consumed */
+	f->isn += n;		  /* offset 0 is now the first byte not consumed */
+	f->isn_from_data = false; /* what came before was read: nothing to move back to */
 	flow_recharge(t, f);
 	return 0;
 }

@@ -57,6 +57,14 @@ struct fz_flow {
 	/* TCP: client's initial sequence number + 1 = stream offset 0 */
 	bool have_isn;
 	bool saw_syn;
+	/*
+	 * Offset 0 is only the first data segment seen (no SYN, no bare ACK
+	 * before it): data that comes later but belongs before it moves
+	 * offset 0 back (fz_flow_tcp_data), and the inspector does not call
+	 * the flow unreadable on that one segment.
+	 */
+	bool isn_from_data;
+	uint8_t data_segs; /* client segments with data seen (stops at 255) */
 	uint32_t isn;
 	struct fz_reasm stream;	    /* TCP client->server bytes (cap collect_max) */
 	struct fz_quic_state *quic; /* UDP/443: allocated by fz_flow_quic() */
@@ -104,10 +112,37 @@ void fz_flowtab_remove(struct fz_flowtab *t, struct fz_flow *f);
 void fz_flow_decide(struct fz_flowtab *t, struct fz_flow *f, uint8_t verdict);
 
 /*
+ * Decide the flow and let its entry go at once (no callback), keeping only
+ * a 16-byte note of it (the tuple's hash, `verdict`, f->proto, the time,
+ * for TCP the sequence number after `p`, the deciding packet, or NULL) in
+ * a direct-mapped array of as many slots as the table has buckets; a newer
+ * flow on the same slot takes the note's place. For accepted flows: once
+ * the rules saved the mark the kernel queues none of their packets, so
+ * only those already queued come back, a moment later, and a tombstone in
+ * the table for each would cost a flood of new flows the table's cache.
+ */
+void fz_flow_decide_forget(struct fz_flowtab *t, struct fz_flow *f, const struct fz_pkt *p,
+			   uint8_t verdict);
+
+/*
+ * The note fz_flow_decide_forget left for packet p's flow (either
+ * direction; for TCP only within 1 MiB of the noted sequence number, so a
+ * new connection on the same tuple is not taken for the old one), no
+ * older than decided_timeout_ms: true with *verdict and *proto, and the
+ * note's time (and sequence number) move on with the packet.
+ */
+bool fz_flowtab_recent(struct fz_flowtab *t, const struct fz_pkt *p, uint64_t now_ms,
+		       uint8_t *verdict, uint8_t *proto);
+
+/*
  * Add a client->server TCP segment (`p` must be from the client). A SYN
- * sets the ISN; without one, a pure ACK (the handshake's last, as the
- * rules do not queue bare SYNs) or else the first data segment gives the
- * sequence number of offset 0. Bytes past collect_max are dropped.
+ * sets the ISN; without one, a pure ACK (the handshake's last) or else
+ * the first data segment gives the sequence number of offset 0; in the
+ * last case a later segment up to 64 KiB before it (reordered: it was
+ * sent first) moves offset 0 back to itself, the bytes held so far
+ * moving along. The rules queue neither bare SYNs nor payload-less
+ * segments, so the last case is the usual one. Bytes past collect_max are
+ * dropped.
  * On return *stream and *stream_len give the gap-free prefix of the stream
  * collected so far (inside the flow's buffer).
  * Returns 0, or -ENOMEM (the table's byte budget is spent) or -ENOSPC

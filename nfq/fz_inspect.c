@@ -33,6 +33,13 @@ struct fz_inspector {
 	const struct fz_nfq_cfg *cfg;
 	struct fz_flowtab *flows;
 	struct fz_inspect_stats st;
+	/*
+	 * Live (not --pcap): an accepted flow leaves the table at once, a note
+	 * of it kept for packets already queued (fz_flow_decide_forget). A
+	 * capture keeps a tombstone per flow: there every packet of a decided
+	 * flow comes back and must not be taken for a new flow.
+	 */
+	bool live;
 	uint8_t inject[FZ_INSPECT_MAX_INJECT][FZ_INJECT_MAX];
 	char page[FZ_INJECT_MAX];
 };
@@ -167,7 +174,10 @@ static void decide(struct fz_inspector *ins, struct fz_flow *f, struct fz_inspec
 		res->verdict = FZ_NV_ACCEPT;
 		res->action = FZ_NA_NONE;
 		ins->st.accepted++;
-		fz_flow_decide(ins->flows, f, FZ_NV_ACCEPT);
+		if (ins->live)
+			fz_flow_decide_forget(ins->flows, f, &res->pkt, FZ_NV_ACCEPT);
+		else
+			fz_flow_decide(ins->flows, f, FZ_NV_ACCEPT);
 		return;
 	}
 	res->reason = reason;
@@ -361,6 +371,19 @@ static bool dns_query(struct fz_inspector *ins, const struct fz_blmap *m,
 	return true;
 }
 
+/*
+ * Is the start of this TCP stream still in doubt? Offset 0 came from the
+ * first data segment seen (the rules queue no bare SYN or ACK); when that
+ * was a later segment overtaking the first, the bytes read as nothing we
+ * know. Such a flow is not called unreadable on one segment: the next one
+ * either comes before it (fz_flow_tcp_data moves offset 0 back, and the
+ * stream is read again) or after it (the start was right).
+ */
+static bool start_unsure(const struct fz_flow *f)
+{
+	return f->isn_from_data && f->data_segs < 2;
+}
+
 static void tcp_packet(struct fz_inspector *ins, const struct fz_blmap *m, struct fz_flow *f,
 		       struct fz_inspect_result *res)
 {
@@ -417,6 +440,9 @@ static void tcp_packet(struct fz_inspector *ins, const struct fz_blmap *m, struc
 		if (st == FZ_DPI_MORE) {
 			res->proto = FZ_PROTO_TLS;
 			more = true;
+		} else if (st == FZ_DPI_BAD && start_unsure(f)) {
+			res->verdict = FZ_NV_PASS;
+			return;
 		} else if (st == FZ_DPI_BAD) {
 			res->proto = FZ_PROTO_TLS;
 			ins->st.gave_up++;
@@ -450,6 +476,9 @@ static void tcp_packet(struct fz_inspector *ins, const struct fz_blmap *m, struc
 		if (st == FZ_DPI_MORE) {
 			res->proto = FZ_PROTO_HTTP;
 			more = true;
+		} else if (st == FZ_DPI_BAD && start_unsure(f)) {
+			res->verdict = FZ_NV_PASS;
+			return;
 		} else if (st == FZ_DPI_BAD) {
 			res->proto = FZ_PROTO_HTTP;
 			ins->st.gave_up++;
@@ -462,6 +491,10 @@ static void tcp_packet(struct fz_inspector *ins, const struct fz_blmap *m, struc
 	if (pk->dport == 853 && ins->cfg->block_dot) {
 		res->proto = FZ_PROTO_DOT;
 		decide(ins, f, res, true, "dot");
+		return;
+	}
+	if (!more && start_unsure(f)) {
+		res->verdict = FZ_NV_PASS;
 		return;
 	}
 	if (!more) {
@@ -598,6 +631,7 @@ void fz_inspect_packet(struct fz_inspector *ins, const struct fz_blmap *m, const
 {
 	struct fz_flow *f;
 	bool from_client;
+	uint8_t verdict, proto;
 
 	res->verdict = FZ_NV_PASS;
 	res->action = FZ_NA_NONE;
@@ -609,6 +643,7 @@ void fz_inspect_packet(struct fz_inspector *ins, const struct fz_blmap *m, const
 	memset(&res->match, 0, sizeof(res->match));
 	res->n_inject = 0;
 	ins->st.packets++;
+	ins->live = !capture;
 
 	res->pkt_err = fz_pkt_parse(p, len, capture, &res->pkt);
 	if (res->pkt_err < 0) {
@@ -621,6 +656,13 @@ void fz_inspect_packet(struct fz_inspector *ins, const struct fz_blmap *m, const
 		return;
 	}
 	f = fz_flowtab_lookup(ins->flows, &res->pkt, now_ms, false, &from_client);
+	if (!f && fz_flowtab_recent(ins->flows, &res->pkt, now_ms, &verdict, &proto)) {
+		/* Accepted a moment ago; this packet was queued before the connmark was saved. */
+		res->proto = (enum fz_proto)proto;
+		res->verdict = (enum fz_nfq_verdict)verdict;
+		ins->st.accepted++;
+		return;
+	}
 	if (!f && from_server(&res->pkt)) {
 		/* A server's packet before any of its client's: the client's makes the flow. */
 		ins->st.passed++;

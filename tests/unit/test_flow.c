@@ -516,6 +516,119 @@ static void test_tcp_stream(void)
 	fz_flowtab_free(t);
 }
 
+static void test_tcp_rebase(void)
+{
+	struct fz_flowtab *t = mktab(16, 0, 1000);
+	static uint8_t big[600];
+	struct fz_pkt p;
+	struct fz_flow *f;
+	const uint8_t *s;
+	size_t n;
+	bool fc;
+
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 7);
+	/* offset 0 from the handshake's last ACK: an earlier segment's head is cut, no re-base */
+	p = seg(5000, FZ_TCP_ACK, NULL, 0);
+	f = fz_flowtab_lookup(t, &p, 1, true, &fc);
+	CHECK_INT(fz_flow_tcp_data(t, f, &p, &s, &n), 0);
+	CHECK(f->have_isn && !f->isn_from_data);
+	p = seg(4990, FZ_TCP_ACK, big, 30);
+	CHECK_INT(fz_flow_tcp_data(t, f, &p, &s, &n), 0);
+	CHECK_INT(f->isn, 5000);
+	CHECK_INT(n, 20);
+	CHECK(memcmp(s, big + 10, 20) == 0);
+	fz_flowtab_remove(t, f);
+
+	/* three segments in reverse order, with a hole on the way: all in place at the end */
+	p = seg(9000 + 400, FZ_TCP_ACK | FZ_TCP_PSH, big + 400, 200);
+	f = fz_flowtab_lookup(t, &p, 1, true, &fc);
+	CHECK_INT(fz_flow_tcp_data(t, f, &p, &s, &n), 0);
+	CHECK_INT(n, 200);
+	f->not_mask = 3; /* what the readers said of the wrong start */
+	p = seg(9000, FZ_TCP_ACK, big, 100);
+	CHECK_INT(fz_flow_tcp_data(t, f, &p, &s, &n), 0);
+	CHECK_INT(f->isn, 9000);
+	CHECK_INT(f->not_mask, 0);
+	CHECK_INT(n, 100); /* 100..400 missing */
+	CHECK(memcmp(s, big, 100) == 0);
+	p = seg(9100, FZ_TCP_ACK, big + 100, 300);
+	CHECK_INT(fz_flow_tcp_data(t, f, &p, &s, &n), 0);
+	CHECK_INT(n, 600);
+	CHECK(memcmp(s, big, 600) == 0);
+	fz_flowtab_remove(t, f);
+
+	/* more than 64 KiB before the first data: not a reordering, cut as before */
+	p = seg(200000, FZ_TCP_ACK, big, 10);
+	f = fz_flowtab_lookup(t, &p, 1, true, &fc);
+	CHECK_INT(fz_flow_tcp_data(t, f, &p, &s, &n), 0);
+	p = seg(200000 - 70000, FZ_TCP_ACK, big, 10);
+	CHECK_INT(fz_flow_tcp_data(t, f, &p, &s, &n), 0);
+	CHECK_INT(f->isn, 200000);
+	CHECK_INT(n, 10);
+	/* a segment before offset 0 by more than collect_max: the same */
+	p = seg(200000 - 2000, FZ_TCP_ACK, big, 10);
+	CHECK_INT(fz_flow_tcp_data(t, f, &p, &s, &n), 0);
+	CHECK_INT(f->isn, 200000);
+	/* after a request was consumed, nothing moves back */
+	CHECK_INT(fz_flow_tcp_consume(t, f, 10), 0);
+	CHECK(!f->isn_from_data);
+	p = seg(200000 + 5, FZ_TCP_ACK, big, 10);
+	CHECK_INT(fz_flow_tcp_data(t, f, &p, &s, &n), 0);
+	CHECK_INT(f->isn, 200010);
+	CHECK_INT(n, 5);
+	fz_flowtab_free(t);
+}
+
+/* The note an accepted flow leaves when its entry goes (fz_flow_decide_forget). */
+static void test_forget(void)
+{
+	struct fz_flowtab *t = mktab(64, 0, 0);
+	struct fz_flowtab_stats st;
+	struct fz_pkt u = mkpkt(6, IPPROTO_UDP, 5, 50000, 9, 443), back = u, other = u, p;
+	struct fz_flow *f;
+	uint8_t v = 0, proto = 0;
+	bool fc;
+
+	/* UDP: either direction finds the note; its time moves with each packet */
+	f = fz_flowtab_lookup(t, &u, 1000, true, &fc);
+	f->proto = 4;
+	fz_flow_decide_forget(t, f, &u, 1);
+	fz_flowtab_stats(t, &st);
+	CHECK_INT(st.flows, 0);
+	CHECK(fz_flowtab_lookup(t, &u, 1001, false, &fc) == NULL);
+	CHECK(fz_flowtab_recent(t, &u, 1001, &v, &proto));
+	CHECK_INT(v, 1);
+	CHECK_INT(proto, 4);
+	memcpy(back.src, u.dst, 16);
+	memcpy(back.dst, u.src, 16);
+	back.sport = u.dport;
+	back.dport = u.sport;
+	CHECK(fz_flowtab_recent(t, &back, 9000, &v, &proto));
+	CHECK(fz_flowtab_recent(t, &u, 9000 + 9999, &v, &proto));
+	/* no packet for longer than decided_timeout (10 s): gone */
+	CHECK(!fz_flowtab_recent(t, &u, 9000 + 9999 + 10001, &v, &proto));
+	/* another tuple: no note */
+	other.sport = 50001;
+	CHECK(!fz_flowtab_recent(t, &other, 9000, &v, &proto));
+
+	/* TCP: only within 1 MiB of the sequence number after the deciding packet */
+	p = seg(7000, FZ_TCP_ACK, "GET / HTTP/1.0\r\n\r\n", 18);
+	f = fz_flowtab_lookup(t, &p, 2000, true, &fc);
+	fz_flow_decide_forget(t, f, &p, 1);
+	p = seg(7018, FZ_TCP_ACK, "x", 1);
+	CHECK(fz_flowtab_recent(t, &p, 2001, &v, &proto));
+	p = seg(7018 + 900000, FZ_TCP_ACK, "x", 1);
+	CHECK(fz_flowtab_recent(t, &p, 2002, &v, &proto));
+	/* the note follows the stream: further on is still this connection */
+	p = seg(7018 + 1800000, FZ_TCP_ACK, "x", 1);
+	CHECK(fz_flowtab_recent(t, &p, 2003, &v, &proto));
+	/* a new connection on the same tuple starts elsewhere: read afresh */
+	p = seg(7018 + 0x40000000u, FZ_TCP_ACK, "x", 1);
+	CHECK(!fz_flowtab_recent(t, &p, 2004, &v, &proto));
+	fz_flowtab_free(t);
+}
+
 static void test_tcp_edges(void)
 {
 	struct fz_flowtab *t = mktab(16, 0, 100);
@@ -528,22 +641,29 @@ static void test_tcp_edges(void)
 
 	for (size_t i = 0; i < sizeof(big); i++)
 		big[i] = (uint8_t)i;
-	/* no SYN: the first data segment is offset 0; the earlier part of a later one is cut */
+	/*
+	 * No SYN, no bare ACK: the first data segment is offset 0 until a
+	 * segment that was sent before it comes: then offset 0 moves back and
+	 * the bytes held move up.
+	 */
 	p = seg(1000000, FZ_TCP_ACK, big + 10, 10);
 	f = fz_flowtab_lookup(t, &p, 1, true, &fc);
 	CHECK_INT(fz_flow_tcp_data(t, f, &p, &s, &n), 0);
-	CHECK(f->have_isn && !f->saw_syn);
+	CHECK(f->have_isn && !f->saw_syn && f->isn_from_data);
 	CHECK_INT(f->isn, 1000000);
+	CHECK_INT(f->data_segs, 1);
 	CHECK_INT(n, 10);
-	p = seg(1000000 - 10, FZ_TCP_ACK, big, 30);
+	p = seg(1000000 - 10, FZ_TCP_ACK, big, 15);
 	CHECK_INT(fz_flow_tcp_data(t, f, &p, &s, &n), 0);
+	CHECK_INT(f->isn, 1000000 - 10);
+	CHECK_INT(f->data_segs, 2);
 	CHECK_INT(n, 20);
-	CHECK(memcmp(s, big + 10, 20) == 0);
+	CHECK(memcmp(s, big, 20) == 0);
 	/* past collect_max (100): clipped */
-	p = seg(1000000 + 20, FZ_TCP_ACK, big + 30, 200);
+	p = seg(1000000 + 10, FZ_TCP_ACK, big + 20, 200);
 	CHECK_INT(fz_flow_tcp_data(t, f, &p, &s, &n), 0);
 	CHECK_INT(n, 100);
-	CHECK(memcmp(s, big + 10, 100) == 0);
+	CHECK(memcmp(s, big, 100) == 0);
 	CHECK_INT(fz_reasm_bytes(&f->stream), 100);
 	/* far beyond (a huge relative offset): ignored */
 	p = seg(1000000 + 0x40000000u, FZ_TCP_ACK, big, 10);
@@ -614,5 +734,7 @@ int main(void)
 	test_expire();
 	test_tcp_stream();
 	test_tcp_edges();
+	test_tcp_rebase();
+	test_forget();
 	return fz_test_done();
 }

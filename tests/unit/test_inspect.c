@@ -558,17 +558,35 @@ static void test_policy(void)
 	CHECK_INT(r->verdict, FZ_NV_BLOCK);
 	CHECK_INT(r->pkt.family, 6);
 
-	/* an address rule: unknown protocol to a listed server */
+	/*
+	 * An address rule: unknown protocol to a listed server. The first
+	 * data segment seen might have overtaken the real first one: the
+	 * flow is called unknown on the second.
+	 */
 	t.dst = "198.51.100.66";
 	t.sport = 43001;
 	r = feed(pkt, tcp_pkt(&t, 1, FZ_TCP_ACK, (const uint8_t *)"SSH-2.0-x\r\n", 11, pkt));
+	CHECK_INT(r->verdict, FZ_NV_PASS);
+	r = feed(pkt, tcp_pkt(&t, 12, FZ_TCP_ACK, (const uint8_t *)"more", 4, pkt));
 	CHECK_INT(r->verdict, FZ_NV_BLOCK);
 	CHECK_STR(r->reason, "ip");
+	/* with the handshake's last ACK seen, offset 0 is sure: decided on the first */
 	t.dst = "10.77.2.2";
 	t.sport = 43002;
+	r = feed(pkt, tcp_pkt(&t, 1, FZ_TCP_ACK, NULL, 0, pkt));
+	CHECK_INT(r->verdict, FZ_NV_PASS);
 	r = feed(pkt, tcp_pkt(&t, 1, FZ_TCP_ACK, (const uint8_t *)"SSH-2.0-x\r\n", 11, pkt));
 	CHECK_INT(r->verdict, FZ_NV_ACCEPT);
 	CHECK_INT(r->proto, FZ_PROTO_UNKNOWN);
+
+	/* a ClientHello whose second half overtakes the first: read once both are there */
+	n = tls_record("fraud.test", false, rec);
+	t.sport = 43010;
+	r = feed(pkt, tcp_pkt(&t, 1001 + 60, FZ_TCP_ACK, rec + 60, n - 60, pkt));
+	CHECK_INT(r->verdict, FZ_NV_PASS);
+	r = feed(pkt, tcp_pkt(&t, 1001, FZ_TCP_ACK, rec, 60, pkt));
+	CHECK_INT(r->verdict, FZ_NV_BLOCK);
+	CHECK_STR(r->name, "fraud.test");
 
 	/* the doh category blocks only when asked to */
 	n = tls_record("dns.doh.test", false, rec);
