@@ -449,6 +449,26 @@ static int quic_open(struct quic_crypto *c, const struct fz_quic_keys *k, const 
  * Walk an Initial's frames, CRYPTO data into the stream. false when a
  * frame is unknown or cut (what came before it stays).
  */
+/*
+ * How many zero bytes p starts with. PADDING is most of a client's Initial
+ * (1200 bytes for a ClientHello of 300): a word at a time, not a byte.
+ */
+static size_t zero_run(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, p + i, 8);
+		if (w)
+			break;
+	}
+	while (i < n && p[i] == 0)
+		i++;
+	return i;
+}
+
 static bool quic_frames(struct fz_quic_state *st, const uint8_t *f, size_t len, bool gquic)
 {
 	size_t off = 0;
@@ -468,8 +488,7 @@ static bool quic_frames(struct fz_quic_state *st, const uint8_t *f, size_t len, 
 		}
 		switch (type) {
 		case 0x00: /* PADDING */
-			while (off < len && f[off] == 0)
-				off++;
+			off += zero_run(f + off, len - off);
 			break;
 		case 0x01: /* PING */
 			break;
