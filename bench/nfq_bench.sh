@@ -31,10 +31,10 @@
 #   pc  the peer with the rules of c
 # The rules of a, b and c come from `fangzha rules install --mode gateway
 # --queues 0 --dry-run` (a: NFQUEUE targets replaced by ACCEPT; c: the
-# connmark, reply-direction, port and connbytes conditions removed); b runs
-# `fangzha rules install` itself. Without that command, the same rules are
-# written here by hand per the shared design (chain FANGZHA in filter
-# FORWARD). Between runs the gateway's ruleset (nft flush ruleset) and its
+# connmark, reply-direction, payload-less, port and connbytes conditions
+# removed); b runs `fangzha rules install` itself. Without that command, the
+# same rules are written here by hand per the shared design (chain FANGZHA
+# in filter FORWARD). Between runs the gateway's ruleset (nft flush ruleset) and its
 # conntrack table are emptied. Figures per run:
 #   Gbit/s     iperf3 -t S, one TCP stream to 443, receiver side
 #   conn/s     wrk -t1 -c32 -d S -H "Connection: close" to HTTP 80
@@ -63,7 +63,9 @@
 # Figures are printed beside the issue's targets, never asserted. Exit 77
 # (skip) without root, two CPUs or a tool. Builds with buildtype=release in
 # FZ_BENCH_BUILD (default <source>/build-bench); FZ_NFQ_EXE=PATH measures
-# that fangzha-nfq binary. FZ_KEEP=1 keeps the temporary directory.
+# that fangzha-nfq binary. FZ_KEEP=1 keeps the temporary directory;
+# FZ_PERF=1 records a perf profile of CPU 0 during each flood (kept with
+# FZ_KEEP=1); FZ_FLOOD_KINDS="tls quic" picks the floods.
 set -u
 
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -73,7 +75,7 @@ SECS=5
 CONNS=2000
 MODES=a0,a,b,c,p,pc
 FLOOD=1
-FLOOD_KINDS="dns tls quic"
+FLOOD_KINDS=${FZ_FLOOD_KINDS:-dns tls quic}
 TABLE=1
 NICE=
 ARGS="$*"
@@ -311,7 +313,7 @@ if DRY=$(nz_g "$FZ" rules install --mode gateway --queues 0 --dry-run 2>"$T/dry.
 	fi
 	# c: the same without the connmark, reply-direction, port and connbytes
 	# conditions: the mark-save rules, then every TCP/UDP packet queued
-	sed -E -e '/-m connmark|--ctdir REPLY/d' \
+	sed -E -e '/-m connmark|--ctdir REPLY|-m u32/d' \
 		-e 's/(-p (tcp|udp)) .* (-j NFQUEUE)/\1 \3/' "$T/rules-b.sh" >"$T/rules-c.sh"
 	if ! grep -Eq -- '-A FANGZHA -p tcp -j NFQUEUE' "$T/rules-c.sh" ||
 		! grep -Eq -- '-A FANGZHA -p udp -j NFQUEUE' "$T/rules-c.sh"; then
@@ -507,7 +509,12 @@ flood_run()
 	c0=$(prog_cpu_ns)
 	[ "$prog" = nfq ] && m0=$(metric_packets)
 	t0=$(date +%s.%N)
-	sleep "$SECS"
+	if [ -n "${FZ_PERF:-}" ]; then
+		# FZ_PERF=1: a call-graph profile of CPU 0 (the program's CPU) over the window
+		perf record -q -C 0 -g -o "$T/perf-$prog-$kind-$r.data" -- sleep "$SECS" >/dev/null 2>&1
+	else
+		sleep "$SECS"
+	fi
 	v1=$(queue_verdicts)
 	c1=$(prog_cpu_ns)
 	[ "$prog" = nfq ] && m1=$(metric_packets)
