@@ -90,7 +90,12 @@ struct quic_crypto {
 	EVP_CIPHER_CTX *ecb_ctx, *gcm_ctx;
 	/* the keys the contexts hold now: a flow's next packet skips the key setup */
 	uint8_t ecb_key[16], gcm_key[16];
-	bool ecb_keyed, gcm_keyed;	   /* gcm_keyed: for decryption */
+	bool ecb_keyed, gcm_keyed; /* gcm_keyed: for decryption */
+	/*
+	 * The contexts have their cipher: a new key is set without it (a
+	 * re-key in place; with the cipher, OpenSSL resets and re-fetches).
+	 */
+	bool ecb_init, gcm_init;
 	const struct quic_version *salt_v; /* whose salt salt_key holds */
 	struct hmac_key salt_key;
 	uint8_t pt[QUIC_MAX_PT];
@@ -153,18 +158,48 @@ static struct quic_crypto *quic_crypto_get(void)
  * low-level SHA-256 functions, which OpenSSL 3 still ships (deprecated).
  */
 
+/* Absorb one whole 64-byte block into a fresh state, as SHA256_Update would. */
+static void sha256_first_block(SHA256_CTX *c, const uint8_t block[64])
+{
+	SHA256_Init(c);
+	SHA256_Transform(c, block);
+	c->Nl = 512; /* what SHA256_Update counts, for the long-message path */
+}
+
+/*
+ * The last block of a message after a state that absorbed one 64-byte
+ * block: msg (<= 55 bytes), 0x80, zeros, the message's bit length; then
+ * the digest. One compression, without SHA256_Final's buffering.
+ */
+static void sha256_last_block(SHA256_CTX *c, const uint8_t *msg, size_t len, uint8_t out[32])
+{
+	uint8_t block[64];
+	uint64_t bits = (uint64_t)(64 + len) * 8;
+
+	memset(block, 0, sizeof(block));
+	memcpy(block, msg, len);
+	block[len] = 0x80;
+	for (int i = 0; i < 8; i++)
+		block[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
+	SHA256_Transform(c, block);
+	for (int i = 0; i < 8; i++) {
+		out[4 * i] = (uint8_t)(c->h[i] >> 24);
+		out[4 * i + 1] = (uint8_t)(c->h[i] >> 16);
+		out[4 * i + 2] = (uint8_t)(c->h[i] >> 8);
+		out[4 * i + 3] = (uint8_t)c->h[i];
+	}
+}
+
 static void hmac_key(struct hmac_key *hk, const uint8_t *key, size_t key_len)
 {
 	uint8_t pad[64];
 
 	for (size_t i = 0; i < sizeof(pad); i++)
 		pad[i] = (uint8_t)((i < key_len ? key[i] : 0) ^ 0x36);
-	SHA256_Init(&hk->in);
-	SHA256_Update(&hk->in, pad, sizeof(pad));
+	sha256_first_block(&hk->in, pad);
 	for (size_t i = 0; i < sizeof(pad); i++)
 		pad[i] ^= 0x36 ^ 0x5c;
-	SHA256_Init(&hk->out);
-	SHA256_Update(&hk->out, pad, sizeof(pad));
+	sha256_first_block(&hk->out, pad);
 }
 
 static void hmac_run(const struct hmac_key *hk, const uint8_t *msg, size_t len, uint8_t out[32])
@@ -172,11 +207,15 @@ static void hmac_run(const struct hmac_key *hk, const uint8_t *msg, size_t len, 
 	SHA256_CTX c = hk->in;
 	uint8_t inner[32];
 
-	SHA256_Update(&c, msg, len);
-	SHA256_Final(inner, &c);
+	/* every message here (a DCID, an HKDF label) fits the inner hash's last block */
+	if (len <= 55) {
+		sha256_last_block(&c, msg, len, inner);
+	} else {
+		SHA256_Update(&c, msg, len);
+		SHA256_Final(inner, &c);
+	}
 	c = hk->out;
-	SHA256_Update(&c, inner, sizeof(inner));
-	SHA256_Final(out, &c);
+	sha256_last_block(&c, inner, sizeof(inner), out);
 }
 
 /* HKDF-Expand-Label(secret, label, "", len), len <= 32: one HMAC block. */
@@ -247,13 +286,14 @@ static int quic_hp_mask(struct quic_crypto *c, const uint8_t hp[16], const uint8
 
 	if (!c->ecb_keyed || memcmp(c->ecb_key, hp, 16) != 0) {
 		c->ecb_keyed = false;
-		if (EVP_EncryptInit_ex2(c->ecb_ctx, c->ecb, hp, NULL, NULL) != 1 ||
-		    EVP_CIPHER_CTX_set_padding(c->ecb_ctx, 0) != 1)
+		if (EVP_EncryptInit_ex2(c->ecb_ctx, c->ecb_init ? NULL : c->ecb, hp, NULL, NULL) !=
+		    1)
 			return -EIO;
+		c->ecb_init = true;
 		memcpy(c->ecb_key, hp, 16);
 		c->ecb_keyed = true;
 	}
-	/* whole blocks without padding: nothing stays buffered between calls */
+	/* encrypting one whole block: nothing stays buffered between calls (padding or not) */
 	if (EVP_EncryptUpdate(c->ecb_ctx, mask, &n, sample, QUIC_SAMPLE_LEN) != 1 ||
 	    n != QUIC_SAMPLE_LEN) {
 		c->ecb_keyed = false;
@@ -421,8 +461,10 @@ static int quic_open(struct quic_crypto *c, const struct fz_quic_keys *k, const 
 			return -EIO;
 	} else {
 		c->gcm_keyed = false;
-		if (EVP_DecryptInit_ex2(c->gcm_ctx, c->gcm, k->key, nonce, NULL) != 1)
+		if (EVP_DecryptInit_ex2(c->gcm_ctx, c->gcm_init ? NULL : c->gcm, k->key, nonce,
+					NULL) != 1)
 			return -EIO;
+		c->gcm_init = true;
 		memcpy(c->gcm_key, k->key, 16);
 		c->gcm_keyed = true;
 	}
