@@ -145,11 +145,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					fz_flow_account(t, f);
 				}
 			}
-			if (act & 0x80)
-				fz_flow_decide(t, f, act);
-			if (act & 0x40) {
-				fz_flowtab_remove(t, f);
+			if ((act & 0xc0) == 0xc0) {
+				/* accepted and gone: only its note answers, in both directions */
+				uint8_t v = 0, pr = 0;
+
+				fz_flow_decide_forget(t, f, &p, act & 0x3f);
 				removed++;
+				FZ_FUZZ_CHECK(fz_flowtab_lookup(t, &p, now, false, &rc) == NULL);
+				FZ_FUZZ_CHECK(fz_flowtab_recent(t, &p, now, &v, &pr));
+				FZ_FUZZ_CHECK(v == (act & 0x3f));
+				if (p.proto != IPPROTO_TCP)
+					FZ_FUZZ_CHECK(fz_flowtab_recent(t, &r, now, &v, &pr));
+			} else {
+				if (act & 0x80)
+					fz_flow_decide(t, f, act);
+				if (act & 0x40) {
+					fz_flowtab_remove(t, f);
+					removed++;
+				}
 			}
 		}
 		check_table(t, &cfg, removed);
