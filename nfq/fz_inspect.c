@@ -262,7 +262,15 @@ static void decide_hello(struct fz_inspector *ins, const struct fz_blmap *m, str
 
 	if (!have_name)
 		res->name[0] = '\0';
-	snprintf(res->alpn, sizeof(res->alpn), "%s", h->alpn);
+	{
+		/* every new TLS/QUIC flow comes here: a copy, not a printf */
+		size_t n = strnlen(h->alpn, sizeof(h->alpn));
+
+		if (n >= sizeof(res->alpn))
+			n = sizeof(res->alpn) - 1;
+		memcpy(res->alpn, h->alpn, n);
+		res->alpn[n] = '\0';
+	}
 	res->ech = h->ech;
 	if (res->proto == FZ_PROTO_DOT && ins->cfg->block_dot) {
 		decide(ins, f, res, true, "dot");
