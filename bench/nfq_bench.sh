@@ -545,6 +545,20 @@ if [ "$FLOOD" = 1 ]; then
 		done
 	done
 	rules_flush
+	# the inspector alone on the same packets (no kernel): what deciding costs
+	IRES=$T/inspect
+	: >"$IRES"
+	if [ -n "$NFQ" ]; then
+		for r in $(seq "$REPEATS"); do
+			for kind in $FLOOD_KINDS; do
+				out=$(taskset -c 0 "$FLOODER" --kind "$kind" --src 10.77.1.10 --srcs 240 \
+					--dst "$SRV" --seconds "$((SECS < 3 ? SECS : 3))" --seed "$r" --inspect "$BL" 2>&1)
+				ns=$(awk '{ for (i = 1; i < NF; i++) if ($i == "ns_per_packet") print $(i + 1) }' <<<"$out")
+				note "inspector alone, $kind #$r: ${ns:-?} ns per packet"
+				echo "inspect $kind $r ${ns:--}" >>"$IRES"
+			done
+		done
+	fi
 fi
 T_END=$(date +%s)
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -660,6 +674,16 @@ if [ "$FLOOD" = 1 ]; then
 		[ "$v" = - ] && continue
 		printf '  target >= 200000 verdicts/s per thread (%s): measured %.0f/s, %.0f per CPU-second\n' "$kind" "$v" "$c"
 	done
+	if [ -s "${IRES:-}" ]; then
+		echo
+		echo "the inspector alone (nfq_flood --inspect: the same packets through fz_inspect_packet in one"
+		echo "process, live mode, the same blocklist; no queue, no kernel), CPU time per packet:"
+		for kind in $FLOOD_KINDS; do
+			c=$(stats 4 inspect <(awk -v k="$kind" '$2 == k' "$IRES"))
+			[ "${c%% *}" = - ] && continue
+			printf '  %-5s %s ns\n' "$kind" "$(cell "$c" 0)"
+		done
+	fi
 fi
 echo
 echo "run time $((T_END - T_START)) s"
