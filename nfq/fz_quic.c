@@ -177,7 +177,8 @@ static void sha256_last_block(SHA256_CTX *c, const uint8_t *msg, size_t len, uin
 	uint64_t bits = (uint64_t)(64 + len) * 8;
 
 	memset(block, 0, sizeof(block));
-	memcpy(block, msg, len);
+	if (len) /* an empty DCID comes as NULL */
+		memcpy(block, msg, len);
 	block[len] = 0x80;
 	for (int i = 0; i < 8; i++)
 		block[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
