@@ -411,11 +411,13 @@ check "three requests on one kept-alive TLS connection to allowed.test" \
 # what one plain HTTP fetch costs the queue: the request only (no SYN, no
 # payload-less ACK or FIN; after the verdict the connmark keeps the rest out)
 qseq() { nz_g awk '$1 == 0 { print $8 }' /proc/net/netfilter/nfnetlink_queue; }
-q0=$(qseq)
-code=$(nz_c curl -4 -sS --max-time 5 -o /dev/null -w '%{http_code}' http://ok.test/ok.html 2>&1)
-q1=$(qseq)
-check "one HTTP fetch (HTTP $code) put $((${q1:-0} - ${q0:-0})) packet(s) in the queue (want 1: the request)" \
-	[ "$code:$((${q1:-0} - ${q0:-0}))" = 200:1 ]
+for fam in 4 6; do
+	q0=$(qseq)
+	code=$(nz_c curl -$fam -sS --max-time 5 -o /dev/null -w '%{http_code}' http://ok.test/ok.html 2>&1)
+	q1=$(qseq)
+	check "IPv$fam: one HTTP fetch (HTTP $code) put $((${q1:-0} - ${q0:-0})) packet(s) in the queue (want 1: the request)" \
+		[ "$code:$((${q1:-0} - ${q0:-0}))" = 200:1 ]
+done
 
 # a new generation of the list: live within about 1 s
 https app.test 4
