@@ -31,6 +31,12 @@
 #define REASM_CAP_MAX	 (1u << 20)
 #define REASM_FIRST	 2048u	/* fz_reasm's first allocation */
 #define REBASE_MAX	 65536u /* how far before offset 0 a reordered first segment may be */
+/*
+ * Reordering moves the first few segments; a re-base copies what is held
+ * (up to collect_max), so it is not done for a flow's later segments: a
+ * client cannot make every packet cost a copy of the stream.
+ */
+#define REBASE_SEGS 16
 
 enum { LIST_COLLECTING = 0, LIST_DECIDED = 1 };
 
@@ -561,8 +567,8 @@ int fz_flow_tcp_data(struct fz_flowtab *t, struct fz_flow *f, const struct fz_pk
 		f->isn = seq;
 	}
 	rel = seq - f->isn;
-	if (rel >= 0x80000000u && f->isn_from_data && f->isn - seq <= REBASE_MAX &&
-	    f->isn - seq < cap) {
+	if (rel >= 0x80000000u && f->isn_from_data && f->data_segs <= REBASE_SEGS &&
+	    f->isn - seq <= REBASE_MAX && f->isn - seq < cap) {
 		/* it was sent before the segment taken for offset 0: it is offset 0 */
 		rc = flow_rebase(t, f, f->isn - seq);
 		if (rc < 0)

@@ -138,9 +138,9 @@ bool fz_flowtab_recent(struct fz_flowtab *t, const struct fz_pkt *p, uint64_t no
  * Add a client->server TCP segment (`p` must be from the client). A SYN
  * sets the ISN; without one, a pure ACK (the handshake's last) or else
  * the first data segment gives the sequence number of offset 0; in the
- * last case a later segment up to 64 KiB before it (reordered: it was
- * sent first) moves offset 0 back to itself, the bytes held so far
- * moving along. The rules queue neither bare SYNs nor payload-less
+ * last case a segment up to 64 KiB before it (reordered: it was sent
+ * first), among the flow's first 16 data segments, moves offset 0 back to
+ * itself, the bytes held so far moving along. The rules queue neither bare SYNs nor payload-less
  * segments, so the last case is the usual one. Bytes past collect_max are
  * dropped.
  * On return *stream and *stream_len give the gap-free prefix of the stream

@@ -570,6 +570,24 @@ static void test_tcp_rebase(void)
 	p = seg(200000 - 2000, FZ_TCP_ACK, big, 10);
 	CHECK_INT(fz_flow_tcp_data(t, f, &p, &s, &n), 0);
 	CHECK_INT(f->isn, 200000);
+	fz_flowtab_remove(t, f);
+	/* only among a flow's first 16 data segments: later, an earlier segment is cut */
+	for (uint32_t i = 0; i < 16; i++) {
+		p = seg(300000 + i * 10, FZ_TCP_ACK, big + i * 10, 10);
+		if (i == 0)
+			f = fz_flowtab_lookup(t, &p, 1, true, &fc);
+		CHECK_INT(fz_flow_tcp_data(t, f, &p, &s, &n), 0);
+	}
+	CHECK_INT(n, 160);
+	p = seg(300000 - 5, FZ_TCP_ACK, big, 10);
+	CHECK_INT(fz_flow_tcp_data(t, f, &p, &s, &n), 0);
+	CHECK_INT(f->isn, 300000);
+	CHECK_INT(f->data_segs, 17);
+	CHECK_INT(n, 160);
+	fz_flowtab_remove(t, f);
+	p = seg(200000, FZ_TCP_ACK, big, 10);
+	f = fz_flowtab_lookup(t, &p, 1, true, &fc);
+	CHECK_INT(fz_flow_tcp_data(t, f, &p, &s, &n), 0);
 	/* after a request was consumed, nothing moves back */
 	CHECK_INT(fz_flow_tcp_consume(t, f, 10), 0);
 	CHECK(!f->isn_from_data);
