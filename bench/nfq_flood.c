@@ -515,6 +515,8 @@ int main(int argc, char **argv)
 			ip->saddr = htonl(saddr);
 			ip->daddr = htonl(daddr);
 			ip->tot_len = htons((uint16_t)(sizeof(*ip) + ulen));
+			/* the pseudo header's addresses, for either checksum */
+			s += (saddr >> 16) + (saddr & 0xffff) + (daddr >> 16) + (daddr & 0xffff);
 			if (tcp) {
 				/* a data segment of a flow conntrack has not seen: a new flow */
 				struct tcphdr *th = (struct tcphdr *)(hdr[b] + sizeof(*ip));
@@ -532,34 +534,23 @@ int main(int argc, char **argv)
 				th->ack = 1;
 				th->psh = 1;
 				th->window = htons(65535);
-				s += (saddr >> 16) + (saddr & 0xffff) + (daddr >> 16) +
-				     (daddr & 0xffff);
 				s += IPPROTO_TCP + tlen;
 				s = sum16((const uint8_t *)th, sizeof(*th), s);
 				c = (uint16_t)~fold(s);
 				th->check = htons(c);
-				iov[b][0].iov_base = hdr[b];
 				iov[b][0].iov_len = sizeof(*ip) + sizeof(*th);
-				iov[b][1].iov_base = pl->data;
-				iov[b][1].iov_len = pl->len;
-				memset(&msg[b], 0, sizeof(msg[b]));
-				msg[b].msg_hdr.msg_name = &to;
-				msg[b].msg_hdr.msg_namelen = sizeof(to);
-				msg[b].msg_hdr.msg_iov = iov[b];
-				msg[b].msg_hdr.msg_iovlen = 2;
-				continue;
+			} else {
+				udp->source = htons(sport);
+				udp->dest = htons((uint16_t)port);
+				udp->len = htons(ulen);
+				/* pseudo header + UDP header + payload */
+				s += IPPROTO_UDP + ulen;
+				s += sport + (uint32_t)port + ulen;
+				c = (uint16_t)~fold(s);
+				udp->check = htons(c ? c : 0xffff);
+				iov[b][0].iov_len = sizeof(*ip) + sizeof(*udp);
 			}
-			udp->source = htons(sport);
-			udp->dest = htons((uint16_t)port);
-			udp->len = htons(ulen);
-			/* pseudo header + UDP header + payload */
-			s += (saddr >> 16) + (saddr & 0xffff) + (daddr >> 16) + (daddr & 0xffff);
-			s += IPPROTO_UDP + ulen;
-			s += sport + (uint32_t)port + ulen;
-			c = (uint16_t)~fold(s);
-			udp->check = htons(c ? c : 0xffff);
 			iov[b][0].iov_base = hdr[b];
-			iov[b][0].iov_len = sizeof(*ip) + sizeof(*udp);
 			iov[b][1].iov_base = pl->data;
 			iov[b][1].iov_len = pl->len;
 			memset(&msg[b], 0, sizeof(msg[b]));
