@@ -24,6 +24,7 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include "fz_aesgcm.h"
 #include "fz_quic.h"
 
 #define QUIC_TAG_LEN	16
@@ -78,7 +79,7 @@ static const struct quic_version *quic_version_find(uint32_t version)
 	return NULL;
 }
 
-/* ---- per-thread libcrypto objects ---- */
+/* ---- per-thread crypto objects (fz_aesgcm where the CPU has AES-NI, else libcrypto) ---- */
 
 /* An HMAC-SHA256 key with its padded blocks absorbed (see hmac_key()). */
 struct hmac_key {
@@ -98,7 +99,12 @@ struct quic_crypto {
 	bool ecb_init, gcm_init;
 	const struct quic_version *salt_v; /* whose salt salt_key holds */
 	struct hmac_key salt_key;
+	/* with AES-NI (fz_aesgcm_hw()): the expanded keys, and which keys they are */
+	struct fz_aes128 hp_ks, gcm_ks;
+	uint8_t hw_hp_key[16], hw_gcm_key[16];
+	bool hw_hp_keyed, hw_gcm_keyed;
 	uint8_t pt[QUIC_MAX_PT];
+	uint8_t aad[QUIC_MAX_PT]; /* the header as unprotected (fz_aesgcm takes it in one piece) */
 };
 
 static __thread struct quic_crypto *quic_tc;
@@ -279,12 +285,32 @@ int fz_quic_initial_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len,
 	return rc;
 }
 
+/* The AES-NI keys for hp (header protection) or key (GCM), expanded if they are new. */
+static void hw_rekey(struct quic_crypto *c, const uint8_t *hp, const uint8_t *key)
+{
+	if (hp && (!c->hw_hp_keyed || memcmp(c->hw_hp_key, hp, 16) != 0)) {
+		c->hw_hp_keyed = fz_aes128_key(&c->hp_ks, hp) == 0;
+		memcpy(c->hw_hp_key, hp, 16);
+	}
+	if (key && (!c->hw_gcm_keyed || memcmp(c->hw_gcm_key, key, 16) != 0)) {
+		c->hw_gcm_keyed = fz_aes128_gcm_key(&c->gcm_ks, key) == 0;
+		memcpy(c->hw_gcm_key, key, 16);
+	}
+}
+
 /* AES-128-ECB(hp, sample) into mask[16]. */
 static int quic_hp_mask(struct quic_crypto *c, const uint8_t hp[16], const uint8_t *sample,
 			uint8_t mask[16])
 {
 	int n = 0;
 
+	if (fz_aesgcm_hw()) {
+		hw_rekey(c, hp, NULL);
+		if (!c->hw_hp_keyed)
+			return -EIO;
+		fz_aes128_encrypt(&c->hp_ks, sample, mask);
+		return 0;
+	}
 	if (!c->ecb_keyed || memcmp(c->ecb_key, hp, 16) != 0) {
 		c->ecb_keyed = false;
 		if (EVP_EncryptInit_ex2(c->ecb_ctx, c->ecb_init ? NULL : c->ecb, hp, NULL, NULL) !=
@@ -457,6 +483,18 @@ static int quic_open(struct quic_crypto *c, const struct fz_quic_keys *k, const 
 	 * it with: a client's first Initials number from 0.
 	 */
 	quic_nonce(k, pn, nonce);
+	if (fz_aesgcm_hw()) {
+		hw_rekey(c, NULL, k->key);
+		if (!c->hw_gcm_keyed)
+			return -EIO;
+		memcpy(c->aad, p, h->pn_off);
+		c->aad[0] = first;
+		memcpy(c->aad + h->pn_off, pnb, pn_len);
+		if (fz_aes128_gcm_open(&c->gcm_ks, nonce, c->aad, ct_off, p + ct_off, ct_len,
+				       p + ct_off + ct_len, c->pt) < 0)
+			return -EBADMSG;
+		return (int)ct_len;
+	}
 	if (c->gcm_keyed && memcmp(c->gcm_key, k->key, 16) == 0) {
 		if (EVP_DecryptInit_ex2(c->gcm_ctx, NULL, NULL, nonce, NULL) != 1)
 			return -EIO;
@@ -780,15 +818,23 @@ int fz_quic_build_initial(uint32_t version, const uint8_t *dcid, size_t dcid_len
 	memset(out + pn_off + 2 + frames_len, 0, payload - frames_len);
 
 	quic_nonce(&k, pn, nonce);
-	c->gcm_keyed = false; /* the context turns to encryption */
-	if (EVP_EncryptInit_ex2(c->gcm_ctx, c->gcm, k.key, nonce, NULL) != 1 ||
-	    EVP_EncryptUpdate(c->gcm_ctx, NULL, &n, out, (int)(pn_off + 2)) != 1 ||
-	    EVP_EncryptUpdate(c->gcm_ctx, out + pn_off + 2, &n, out + pn_off + 2, (int)payload) !=
-		1 ||
-	    EVP_EncryptFinal_ex(c->gcm_ctx, out + pn_off + 2 + n, &n) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(c->gcm_ctx, EVP_CTRL_GCM_GET_TAG, QUIC_TAG_LEN,
-				out + pn_off + 2 + payload) != 1)
-		return -EIO;
+	if (fz_aesgcm_hw()) {
+		hw_rekey(c, NULL, k.key);
+		if (!c->hw_gcm_keyed)
+			return -EIO;
+		fz_aes128_gcm_seal(&c->gcm_ks, nonce, out, pn_off + 2, out + pn_off + 2, payload,
+				   out + pn_off + 2, out + pn_off + 2 + payload);
+	} else {
+		c->gcm_keyed = false; /* the context turns to encryption */
+		if (EVP_EncryptInit_ex2(c->gcm_ctx, c->gcm, k.key, nonce, NULL) != 1 ||
+		    EVP_EncryptUpdate(c->gcm_ctx, NULL, &n, out, (int)(pn_off + 2)) != 1 ||
+		    EVP_EncryptUpdate(c->gcm_ctx, out + pn_off + 2, &n, out + pn_off + 2,
+				      (int)payload) != 1 ||
+		    EVP_EncryptFinal_ex(c->gcm_ctx, out + pn_off + 2 + n, &n) != 1 ||
+		    EVP_CIPHER_CTX_ctrl(c->gcm_ctx, EVP_CTRL_GCM_GET_TAG, QUIC_TAG_LEN,
+					out + pn_off + 2 + payload) != 1)
+			return -EIO;
+	}
 	if (quic_hp_mask(c, k.hp, out + pn_off + 4, mask) < 0)
 		return -EIO;
 	out[0] ^= mask[0] & 0x0f;

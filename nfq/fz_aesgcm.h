@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * AES-128 for QUIC Initials on x86-64's AES-NI and PCLMULQDQ: one block
+ * (header protection) and AEAD_AES_128_GCM (RFC 5116: 12-byte nonce,
+ * 16-byte tag; NIST SP 800-38D).
+ *
+ * Why not libcrypto's EVP alone: every new QUIC flow has keys of its own,
+ * and re-keying an EVP context (parameter lookups, GCM tables for the
+ * widest vector unit) costs more than decrypting the 1200-byte Initial.
+ * Here a key schedule with the four powers of H GHASH uses is a few dozen
+ * instructions. Where the CPU lacks the instructions (or on another
+ * architecture) fz_aesgcm_hw() is false and the caller uses libcrypto.
+ */
+#ifndef FZ_AESGCM_H
+#define FZ_AESGCM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FZ_AESGCM_NONCE 12
+#define FZ_AESGCM_TAG	16
+
+/* An expanded key: round keys, and for GCM the powers of H. */
+struct fz_aes128 {
+	_Alignas(16) uint8_t rk[11][16];
+	/* fz_aes128_gcm_key: H, H^2, H^3, H^4 bytes reversed, and each one's halves added */
+	_Alignas(16) uint8_t hpow[4][16];
+	_Alignas(16) uint8_t hkar[4][16];
+};
+
+/* Whether this CPU runs the functions below (AES-NI, PCLMULQDQ, SSSE3, SSE4.1). */
+bool fz_aesgcm_hw(void);
+
+/* Make fz_aesgcm_hw() false for the rest of the process (tests of the fallback). */
+void fz_aesgcm_hw_off(void);
+
+/* Expand `key` for fz_aes128_encrypt. 0, or -ENOTSUP without fz_aesgcm_hw(). */
+int fz_aes128_key(struct fz_aes128 *k, const uint8_t key[16]);
+
+/* Expand `key` for the block cipher and GCM. 0, or -ENOTSUP. */
+int fz_aes128_gcm_key(struct fz_aes128 *k, const uint8_t key[16]);
+
+/* One block: out = AES-128(k, in); in and out may be the same. */
+void fz_aes128_encrypt(const struct fz_aes128 *k, const uint8_t in[16], uint8_t out[16]);
+
+/*
+ * Open `len` bytes of ciphertext `ct` with its `tag` into `pt` (which may
+ * be `ct`): 0, or -EBADMSG when the tag does not verify (pt then holds
+ * unauthenticated bytes: the caller drops them).
+ */
+int fz_aes128_gcm_open(const struct fz_aes128 *k, const uint8_t nonce[FZ_AESGCM_NONCE],
+		       const uint8_t *aad, size_t aad_len, const uint8_t *ct, size_t len,
+		       const uint8_t tag[FZ_AESGCM_TAG], uint8_t *pt);
+
+/* Seal `len` bytes of `pt` into `ct` (which may be `pt`) and `tag`. */
+void fz_aes128_gcm_seal(const struct fz_aes128 *k, const uint8_t nonce[FZ_AESGCM_NONCE],
+			const uint8_t *aad, size_t aad_len, const uint8_t *pt, size_t len,
+			uint8_t *ct, uint8_t tag[FZ_AESGCM_TAG]);
+
+#endif
