@@ -58,6 +58,7 @@ enum qc {
 	QC_INJECTED,
 	QC_INJECT_ERRORS,
 	QC_VERDICT_ERRORS,
+	QC_VERDICT_MSGS, /* verdict messages sent (a run of packets can share one) */
 	QC_EVENTS_LOST,
 	QC_COUNT,
 };
@@ -235,20 +236,75 @@ static int queue_open(struct qthread *q, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The verdicts of one receive batch, sent in one system call. Packets in a
+ * row with the same verdict and mark (under a flood of new flows, nearly
+ * all: accept, decided) become one NFQNL_MSG_VERDICT_BATCH, which the
+ * kernel applies to every packet of the queue up to its id. That is safe
+ * because verdicts go out in packet id order and every packet with a
+ * lower id has had its own: a packet whose message the socket could not
+ * take (ENOBUFS) never entered the queue (the kernel let it through or
+ * dropped it when the message failed).
+ */
 struct vbuf {
 	char buf[VERDICT_BUF];
 	size_t len;
+	unsigned msgs; /* messages in buf */
+	/* the run not yet written: n packets, the last one's id */
+	unsigned run_n;
+	uint32_t run_id, run_mark;
+	int run_verdict;
+	bool run_set_mark;
+	uint16_t run_queue;
 };
+
+static void verdict_flush_run(struct vbuf *vb)
+{
+	struct nlmsghdr *nlh;
+
+	if (!vb->run_n)
+		return;
+	nlh = nfq_nlmsg_put(vb->buf + vb->len,
+			    vb->run_n > 1 ? NFQNL_MSG_VERDICT_BATCH : NFQNL_MSG_VERDICT,
+			    vb->run_queue);
+	nfq_nlmsg_verdict_put(nlh, (int)vb->run_id, vb->run_verdict);
+	if (vb->run_set_mark)
+		nfq_nlmsg_verdict_put_mark(nlh, vb->run_mark);
+	vb->len += NLMSG_ALIGN(nlh->nlmsg_len);
+	vb->msgs++;
+	vb->run_n = 0;
+}
 
 static void verdict_put(struct vbuf *vb, uint16_t queue, uint32_t id, int verdict, bool set_mark,
 			uint32_t mark)
 {
-	struct nlmsghdr *nlh = nfq_nlmsg_put(vb->buf + vb->len, NFQNL_MSG_VERDICT, queue);
+	if (vb->run_n && queue == vb->run_queue && id == vb->run_id + 1 &&
+	    verdict == vb->run_verdict && set_mark == vb->run_set_mark &&
+	    (!set_mark || mark == vb->run_mark)) {
+		vb->run_id = id;
+		vb->run_n++;
+		return;
+	}
+	verdict_flush_run(vb);
+	vb->run_n = 1;
+	vb->run_id = id;
+	vb->run_verdict = verdict;
+	vb->run_set_mark = set_mark;
+	vb->run_mark = mark;
+	vb->run_queue = queue;
+}
 
-	nfq_nlmsg_verdict_put(nlh, (int)id, verdict);
-	if (set_mark)
-		nfq_nlmsg_verdict_put_mark(nlh, mark);
-	vb->len += NLMSG_ALIGN(nlh->nlmsg_len);
+/* Write out the run and send what is in vb. */
+static void verdict_send(struct qthread *q, struct vbuf *vb)
+{
+	verdict_flush_run(vb);
+	if (!vb->len)
+		return;
+	if (mnl_socket_sendto(q->nl, vb->buf, vb->len) < 0)
+		qinc(q, QC_VERDICT_ERRORS, 1);
+	qinc(q, QC_VERDICT_MSGS, vb->msgs);
+	vb->len = 0;
+	vb->msgs = 0;
 }
 
 static void snapshot(struct qthread *q)
@@ -376,6 +432,8 @@ static void *queue_main(void *arg)
 		if (n > 0) {
 			const struct fz_blmap *m = fz_bl_read_begin(q->reader);
 			vb.len = 0;
+			vb.msgs = 0;
+			vb.run_n = 0;
 			for (int i = 0; i < n; i++) {
 				const char *b = iov[i].iov_base;
 				int len = (int)msgs[i].msg_len;
@@ -390,16 +448,13 @@ static void *queue_main(void *arg)
 					}
 					if ((nlh->nlmsg_type & 0xff) != NFQNL_MSG_PACKET)
 						continue;
-					if (vb.len + 128 > sizeof(vb.buf)) {
-						mnl_socket_sendto(q->nl, vb.buf, vb.len);
-						vb.len = 0;
-					}
+					if (vb.len + 256 > sizeof(vb.buf))
+						verdict_send(q, &vb);
 					handle_packet(q, m, nlh, now, &vb);
 				}
 			}
 			fz_bl_read_end(q->reader);
-			if (vb.len && mnl_socket_sendto(q->nl, vb.buf, vb.len) < 0)
-				qinc(q, QC_VERDICT_ERRORS, 1);
+			verdict_send(q, &vb);
 		}
 		if (now - last_tick >= 1000) {
 			fz_inspector_tick(q->ins, now);
@@ -437,6 +492,8 @@ static int render_metrics(char *buf, size_t cap, void *ud)
 	     "Resets, block pages, ICMP and DNS answers sent."},
 	    {QC_INJECT_ERRORS, "inject_errors_total", "Injected packets that could not be sent."},
 	    {QC_VERDICT_ERRORS, "verdict_errors_total", "Verdicts the kernel refused."},
+	    {QC_VERDICT_MSGS, "verdict_messages_total",
+	     "Verdict messages sent (packets in a row with the same verdict share one)."},
 	    {QC_EVENTS_LOST, "events_lost_total", "Block events that could not be written."},
 	};
 	static const struct {

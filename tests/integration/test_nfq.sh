@@ -419,6 +419,39 @@ for fam in 4 6; do
 		[ "$code:$((${q1:-0} - ${q0:-0}))" = 200:1 ]
 done
 
+# a burst of new flows: DNS queries for unlisted names from 50 source
+# addresses, 10000/s for 1 s (bench/nfq_flood). Every packet gets its
+# verdict and reaches the server (its raw table counts and drops them),
+# none is left in the queue, and the verdicts of packets in a row share
+# messages (NFQNL_MSG_VERDICT_BATCH).
+FLOOD=${FZ_BUILD_ROOT:+$FZ_BUILD_ROOT/bench/nfq_flood}
+nfq_metric()
+{ # the value of one fangzha_nfq metric now
+	nz_g curl -sS --max-time 3 http://127.0.0.1:9477/metrics 2>/dev/null | awk -v k="$1" '$1 == k { print $2 }'
+}
+if [ -x "${FLOOD:-}" ]; then
+	range=10.77.1.100-10.77.1.149
+	nz_s iptables -w -t raw -I PREROUTING -p udp --dport 53 -m iprange --src-range $range -j DROP
+	m0=$(nfq_metric fangzha_nfq_verdict_messages_total)
+	p0=$(nfq_metric fangzha_nfq_packets_total)
+	sent=$(nz_c "$FLOOD" --kind dns --src 10.77.1.100 --srcs 50 --dst "$NZ_SRV4" --port 53 \
+		--seconds 1 --pps 10000 2>&1 | awk '{ for (i = 1; i < NF; i++) if ($i == "sent") print $(i + 1) }')
+	sleep 0.5
+	got=$(nz_s iptables -w -t raw -nvxL PREROUTING | awk -v r="$range" '$3 == "DROP" && index($0, r) { print $1 }')
+	waiting=$(nz_g awk '$1 == 0 { print $3 }' /proc/net/netfilter/nfnetlink_queue)
+	m1=$(nfq_metric fangzha_nfq_verdict_messages_total)
+	p1=$(nfq_metric fangzha_nfq_packets_total)
+	nz_s iptables -w -t raw -D PREROUTING -p udp --dport 53 -m iprange --src-range $range -j DROP
+	msgs=$((${m1:-0} - ${m0:-0}))
+	pkts=$((${p1:-0} - ${p0:-0}))
+	check "a burst of ${sent:-?} new DNS flows: ${got:-?} reached the server, ${waiting:-?} left in the queue" \
+		eval '[ "${sent:-0}" -ge 5000 ] && [ "${got:-x}" = "$sent" ] && [ "${waiting:-x}" = 0 ]'
+	check "... the daemon read $pkts packets and sent $msgs verdict messages (runs batched)" \
+		eval '[ "$pkts" -ge "${sent:-1}" ] && [ "$msgs" -gt 0 ] && [ "$msgs" -lt "$pkts" ]'
+else
+	check "bench/nfq_flood is built (FZ_BUILD_ROOT=${FZ_BUILD_ROOT:-unset})" false
+fi
+
 # a new generation of the list: live within about 1 s
 https app.test 4
 check "app.test (not listed yet) loads (HTTP $CODE)" [ "$CODE" = 200 ]
