@@ -14,16 +14,18 @@
  * packets in a row skip the key schedule). A thread's set is freed when
  * the thread exits.
  */
+/* SHA256_Init & co: deprecated in OpenSSL 3 but the cheapest way to reuse a keyed HMAC state */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include "fz_aesgcm.h"
 #include "fz_quic.h"
-#include "fz_sha256.h"
 
 #define QUIC_TAG_LEN	16
 #define QUIC_SAMPLE_LEN 16
@@ -81,7 +83,7 @@ static const struct quic_version *quic_version_find(uint32_t version)
 
 /* An HMAC-SHA256 key with its padded blocks absorbed (see hmac_key()). */
 struct hmac_key {
-	uint32_t in[8], out[8]; /* SHA-256 states after the inner and the outer pad */
+	SHA256_CTX in, out;
 };
 
 struct quic_crypto {
@@ -155,117 +157,94 @@ static struct quic_crypto *quic_crypto_get(void)
 
 /*
  * HMAC-SHA256 (RFC 2104) with the key's two padded blocks absorbed once:
- * a keyed state (eight words) is copied for each message. HKDF here runs
- * five HMACs per new DCID under three keys (the version's salt, the
- * initial secret, the client secret): fourteen SHA-256 compressions,
- * called directly (fz_sha256: the SHA extensions where the CPU has them;
- * through EVP each digest call costs more than its blocks), and the
- * independent ones side by side: a key's two pads, the three labels.
- * Every message (a DCID, an HKDF label, a digest) fits one block after
- * the pad's: at most HMAC_MSG_MAX bytes.
+ * a keyed state is copied (a plain struct) for each message. HKDF here
+ * runs five HMACs per new DCID under three keys (the version's salt, the
+ * initial secret, the client secret); through EVP each digest call costs
+ * more than the SHA-256 blocks themselves (SHA-NI), so this uses the
+ * low-level SHA-256 functions, which OpenSSL 3 still ships (deprecated).
  */
-#define HMAC_MSG_MAX 55
 
-/* The bytes of the digest in state h. */
-static void sha256_digest(const uint32_t h[8], uint8_t out[32])
+/* Absorb one whole 64-byte block into a fresh state, as SHA256_Update would. */
+static void sha256_first_block(SHA256_CTX *c, const uint8_t block[64])
 {
-	for (int i = 0; i < 8; i++) {
-		out[4 * i] = (uint8_t)(h[i] >> 24);
-		out[4 * i + 1] = (uint8_t)(h[i] >> 16);
-		out[4 * i + 2] = (uint8_t)(h[i] >> 8);
-		out[4 * i + 3] = (uint8_t)h[i];
-	}
+	SHA256_Init(c);
+	SHA256_Transform(c, block);
+	c->Nl = 512; /* what SHA256_Update counts, for the long-message path */
 }
 
 /*
- * The last block of a message of len <= HMAC_MSG_MAX bytes that follows
- * one 64-byte block: the message, 0x80, zeros, the bit length of both.
+ * The last block of a message after a state that absorbed one 64-byte
+ * block: msg (<= 55 bytes), 0x80, zeros, the message's bit length; then
+ * the digest. One compression, without SHA256_Final's buffering.
  */
-static void last_block(uint8_t block[64], const uint8_t *msg, size_t len)
+static void sha256_last_block(SHA256_CTX *c, const uint8_t *msg, size_t len, uint8_t out[32])
 {
+	uint8_t block[64];
 	uint64_t bits = (uint64_t)(64 + len) * 8;
 
-	memset(block, 0, 64);
+	memset(block, 0, sizeof(block));
 	if (len) /* an empty DCID comes as NULL */
 		memcpy(block, msg, len);
 	block[len] = 0x80;
 	for (int i = 0; i < 8; i++)
 		block[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
+	SHA256_Transform(c, block);
+	for (int i = 0; i < 8; i++) {
+		out[4 * i] = (uint8_t)(c->h[i] >> 24);
+		out[4 * i + 1] = (uint8_t)(c->h[i] >> 16);
+		out[4 * i + 2] = (uint8_t)(c->h[i] >> 8);
+		out[4 * i + 3] = (uint8_t)c->h[i];
+	}
 }
 
 static void hmac_key(struct hmac_key *hk, const uint8_t *key, size_t key_len)
 {
-	uint8_t ipad[64], opad[64];
-	uint32_t *h[2] = {hk->in, hk->out};
-	const uint8_t *b[2] = {ipad, opad};
+	uint8_t pad[64];
 
-	for (size_t i = 0; i < sizeof(ipad); i++) {
-		uint8_t k = i < key_len ? key[i] : 0;
-
-		ipad[i] = k ^ 0x36;
-		opad[i] = k ^ 0x5c;
-	}
-	memcpy(hk->in, fz_sha256_iv, sizeof(hk->in));
-	memcpy(hk->out, fz_sha256_iv, sizeof(hk->out));
-	fz_sha256_compress_n(h, b, 2);
+	for (size_t i = 0; i < sizeof(pad); i++)
+		pad[i] = (uint8_t)((i < key_len ? key[i] : 0) ^ 0x36);
+	sha256_first_block(&hk->in, pad);
+	for (size_t i = 0; i < sizeof(pad); i++)
+		pad[i] ^= 0x36 ^ 0x5c;
+	sha256_first_block(&hk->out, pad);
 }
 
-/* n (<= FZ_SHA256_LANES) HMACs under one key: out[i] = HMAC(hk, msg[i]). */
-static void hmac_run_n(const struct hmac_key *hk, const uint8_t *const msg[], const size_t len[],
-		       int n, uint8_t *const out[])
+static void hmac_run(const struct hmac_key *hk, const uint8_t *msg, size_t len, uint8_t out[32])
 {
-	uint32_t st[FZ_SHA256_LANES][8], *h[FZ_SHA256_LANES];
-	uint8_t blk[FZ_SHA256_LANES][64], inner[32];
-	const uint8_t *b[FZ_SHA256_LANES];
+	SHA256_CTX c = hk->in;
+	uint8_t inner[32];
 
-	for (int l = 0; l < n; l++) {
-		memcpy(st[l], hk->in, sizeof(st[l]));
-		last_block(blk[l], msg[l], len[l]);
-		h[l] = st[l];
-		b[l] = blk[l];
+	/* every message here (a DCID, an HKDF label) fits the inner hash's last block */
+	if (len <= 55) {
+		sha256_last_block(&c, msg, len, inner);
+	} else {
+		SHA256_Update(&c, msg, len);
+		SHA256_Final(inner, &c);
 	}
-	fz_sha256_compress_n(h, b, n);
-	for (int l = 0; l < n; l++) {
-		sha256_digest(st[l], inner);
-		last_block(blk[l], inner, sizeof(inner));
-		memcpy(st[l], hk->out, sizeof(st[l]));
-	}
-	fz_sha256_compress_n(h, b, n);
-	for (int l = 0; l < n; l++)
-		sha256_digest(st[l], out[l]);
+	c = hk->out;
+	sha256_last_block(&c, inner, sizeof(inner), out);
 }
 
-/*
- * HKDF-Expand-Label(secret, label, "", 32) for n labels: the info of RFC
- * 8446 7.1 with one block counter (every output is at most a hash long).
- * Each out[i] gets the whole 32-byte block; callers take what they need.
- */
-static int quic_expand_labels(const struct hmac_key *secret, const char *const label[],
-			      const size_t len[], int n, uint8_t *const out[])
+/* HKDF-Expand-Label(secret, label, "", len), len <= 32: one HMAC block. */
+static int quic_expand_label(const struct hmac_key *secret, const char *label, uint8_t *out,
+			     size_t len)
 {
-	uint8_t info[FZ_SHA256_LANES][2 + 1 + 6 + 32 + 1 + 1];
-	const uint8_t *msg[FZ_SHA256_LANES];
-	size_t mlen[FZ_SHA256_LANES];
+	uint8_t info[2 + 1 + 6 + 32 + 1 + 1], block[32];
+	size_t ll = strlen(label), n = 0;
 
-	for (int l = 0; l < n; l++) {
-		size_t ll = strlen(label[l]), k = 0;
-		uint8_t *p = info[l];
-
-		if (ll > 32 || len[l] > 32)
-			return -EINVAL;
-		p[k++] = (uint8_t)(len[l] >> 8);
-		p[k++] = (uint8_t)len[l];
-		p[k++] = (uint8_t)(6 + ll);
-		memcpy(p + k, "tls13 ", 6);
-		k += 6;
-		memcpy(p + k, label[l], ll);
-		k += ll;
-		p[k++] = 0; /* empty context */
-		p[k++] = 1; /* HKDF-Expand block counter */
-		msg[l] = p;
-		mlen[l] = k;
-	}
-	hmac_run_n(secret, msg, mlen, n, out);
+	if (ll > 32 || len > 32)
+		return -EINVAL;
+	info[n++] = (uint8_t)(len >> 8);
+	info[n++] = (uint8_t)len;
+	info[n++] = (uint8_t)(6 + ll);
+	memcpy(info + n, "tls13 ", 6);
+	n += 6;
+	memcpy(info + n, label, ll);
+	n += ll;
+	info[n++] = 0; /* empty context */
+	info[n++] = 1; /* HKDF-Expand block counter */
+	hmac_run(secret, info, n, block);
+	memcpy(out, block, len);
 	return 0;
 }
 
@@ -274,8 +253,9 @@ int fz_quic_initial_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len,
 {
 	const struct quic_version *v = quic_version_find(version);
 	struct quic_crypto *c;
-	uint8_t initial[32], secret[32], key[32], iv[32], hp[32];
+	uint8_t initial[32], secret[32];
 	struct hmac_key ik, sk;
+	struct fz_quic_keys k;
 	int rc;
 
 	if (!v)
@@ -290,34 +270,18 @@ int fz_quic_initial_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len,
 		hmac_key(&c->salt_key, v->salt, 20);
 		c->salt_v = v;
 	}
-	{
-		const uint8_t *m[1] = {dcid};
-		const size_t ml[1] = {dcid_len};
-		uint8_t *o[1] = {initial};
-
-		hmac_run_n(&c->salt_key, m, ml, 1, o);
-	}
+	hmac_run(&c->salt_key, dcid, dcid_len, initial);
 	hmac_key(&ik, initial, sizeof(initial));
-	{
-		const char *l[1] = {server ? "server in" : "client in"};
-		const size_t ol[1] = {32};
-		uint8_t *o[1] = {secret};
-
-		rc = quic_expand_labels(&ik, l, ol, 1, o);
-	}
-	if (rc == 0) {
-		const char *l[3] = {v->key_label, v->iv_label, v->hp_label};
-		const size_t ol[3] = {sizeof(out->key), sizeof(out->iv), sizeof(out->hp)};
-		uint8_t *o[3] = {key, iv, hp};
-
-		hmac_key(&sk, secret, sizeof(secret));
-		rc = quic_expand_labels(&sk, l, ol, 3, o);
-	}
-	if (rc == 0) {
-		memcpy(out->key, key, sizeof(out->key));
-		memcpy(out->iv, iv, sizeof(out->iv));
-		memcpy(out->hp, hp, sizeof(out->hp));
-	}
+	rc = quic_expand_label(&ik, server ? "server in" : "client in", secret, 32);
+	hmac_key(&sk, secret, sizeof(secret));
+	if (rc == 0)
+		rc = quic_expand_label(&sk, v->key_label, k.key, sizeof(k.key));
+	if (rc == 0)
+		rc = quic_expand_label(&sk, v->iv_label, k.iv, sizeof(k.iv));
+	if (rc == 0)
+		rc = quic_expand_label(&sk, v->hp_label, k.hp, sizeof(k.hp));
+	if (rc == 0)
+		*out = k;
 	return rc;
 }
 
