@@ -50,7 +50,8 @@
 # ClientHello for an unlisted SNI to TCP 443 (no handshake before them:
 # conntrack takes each up as a new flow) and (quic) QUIC v1 Initials with a
 # ClientHello for an unlisted SNI and a random DCID to UDP 443. The rules of
-# b queue them; the server drops them in its raw table. Over S seconds after
+# b queue them; the gateway drops them at its egress toward the server
+# (FZ_FLOOD_DROP below). Over S seconds after
 # a 1 s warm-up: verdicts = packets the kernel queued and got a verdict for
 # (/proc/net/netfilter/nfnetlink_queue in the gateway: id_sequence less the
 # packets still waiting or lost to the socket), the program's CPU share and
@@ -500,6 +501,7 @@ flood_run()
 { # flood_run nfq|peer dns|quic REP: one row in $FRES (prog kind rep verdicts/s cpu% sent/s metrics/s)
 	local prog=$1 kind=$2 r=$3 v0 v1 c0 c1 m0 m1 t0 t1 fpid out vps cpu mps
 	rules_set b || return
+	flood_sink || return
 	start_prog "$prog" "flood-$kind-$r" || return
 	nz_c taskset -c 1 "$FLOODER" --kind "$kind" --src 10.77.1.10 --srcs 240 --dst "$SRV" \
 		--seconds "$((SECS + 2))" --seed "$r" >"$T/flood-$prog-$kind-$r.out" 2>&1 &
@@ -533,9 +535,32 @@ flood_run()
 	note "flood $prog $kind #$r: $vps verdicts/s at ${cpu}% of CPU 0 (flood ${sent:-?} pkt/s${m1:+, metrics $mps/s})"
 	echo "$prog $kind $r $vps $cpu ${sent:--} $mps" >>"$FRES"
 }
+# Where the flood ends. egress (the default): at the gateway's device
+# toward the server (nft netdev egress hook on s0), after the whole
+# forwarding path (FORWARD, POSTROUTING, conntrack confirmation, the device
+# queue), where a NIC would take the packet off the CPU. server
+# (FZ_FLOOD_DROP=server): in the server's raw table, as before 2026-11-28;
+# veth runs the receiving namespace's input path on the sending CPU, so the
+# server's receive work is then billed to the inspector's CPU.
+FLOOD_DROP=${FZ_FLOOD_DROP:-egress}
+flood_sink()
+{ # after rules_set (which flushes the gateway's ruleset): the egress drop
+	[ "$FLOOD_DROP" = egress ] || return 0
+	nz_g nft -f - <<EOF || {
+table netdev fzbench {
+	chain egress {
+		type filter hook egress device "s0" priority 0; policy accept;
+		ip saddr 10.77.1.10-10.77.1.249 drop
+	}
+}
+EOF
+		note "the egress drop (nft netdev egress on s0) could not be set; try FZ_FLOOD_DROP=server"
+		return 1
+	}
+}
 if [ "$FLOOD" = 1 ]; then
-	# the server drops the flood before its UDP/TCP stack (no resets back);
-	# flows time out fast
+	# the server drops what reaches it before its UDP/TCP stack (no resets
+	# back): all of the flood with FZ_FLOOD_DROP=server
 	nz_s iptables -w -t raw -A PREROUTING -p udp -j DROP
 	nz_s iptables -w -t raw -A PREROUTING -p tcp -m iprange --src-range 10.77.1.10-10.77.1.249 -j DROP
 	for r in $(seq "$REPEATS"); do
@@ -607,6 +632,13 @@ echo "fangzha-nfq benchmark: client -- gateway -- server namespaces (veth), $(un
 echo "inspector on CPU 0; iperf3, wrk, nginx, nfq_connlat, nfq_flood on CPU 1; $REPEATS run(s) per mode, ${SECS} s each"
 echo "machine load average (1/5/15 min) before: $LOAD0, after: $LOAD1${NICE:+; everything ran at nice $NICE}"
 echo "rules of a/b: $([ "$RULES_SRC" = fangzha ] && echo "fangzha rules install --mode gateway --dry-run" || echo "written by hand per the shared design (fangzha rules not there)")"
+if [ "$FLOOD" = 1 ]; then
+	if [ "$FLOOD_DROP" = egress ]; then
+		echo "flood dropped at the gateway's egress toward the server (nft netdev egress on s0), after forwarding"
+	else
+		echo "flood dropped in the server's raw table (its receive path runs on the inspector's CPU: veth)"
+	fi
+fi
 echo "fangzha-nfq: ${NFQ:-not built}; blocklist: 100000 names; command: bench/nfq_bench.sh${ARGS:+ $ARGS}"
 echo "cells: median (min-max) over the runs; latency: ${CONNS} sequential connections per run, the per-run p50/p99"
 echo
