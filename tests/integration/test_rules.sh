@@ -52,6 +52,8 @@ cleanup()
 		kill "$SERVER_PID" 2>/dev/null
 		wait "$SERVER_PID" 2>/dev/null
 	fi
+	# whatever still runs in the namespace goes with it
+	ip netns pids "$NS" 2>/dev/null | xargs -r kill 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
 	fz_tmp_done "$T"
 }
@@ -290,7 +292,9 @@ fi
 # fail-closed stops them (host mode, loopback, port 80).
 if command -v curl >/dev/null 2>&1 && [ -x /usr/bin/python3 ]; then
 	mkdir -p "$T/www" && echo hello >"$T/www/index.html"
-	in_ns /usr/bin/python3 -m http.server --bind 127.0.0.1 --directory "$T/www" 80 \
+	# not through in_ns: a backgrounded function is a subshell, and killing
+	# it would leave the server running (ip netns exec execs the program)
+	ip netns exec "$NS" /usr/bin/python3 -m http.server --bind 127.0.0.1 --directory "$T/www" 80 \
 		>/dev/null 2>&1 &
 	SERVER_PID=$!
 	for _ in $(seq 50); do
