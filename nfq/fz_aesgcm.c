@@ -27,6 +27,13 @@ static bool hw_off;
 #include <immintrin.h>
 
 #define FZ_AES_TARGET __attribute__((target("aes,pclmul,ssse3,sse4.1")))
+/*
+ * The block loops below run a fixed 4, 8 or 10 times: unrolled, their
+ * blocks live in registers; left as loops, GCC keeps the block array on
+ * the stack and every AES round waits on a store and a reload (measured:
+ * 22 cycles a block instead of about 5).
+ */
+#define FZ_UNROLL _Pragma("GCC unroll 16")
 
 bool fz_aesgcm_hw(void)
 {
@@ -75,6 +82,7 @@ FZ_AES_TARGET static void expand(__m128i rk[11], const uint8_t key[16])
 FZ_AES_TARGET static inline __m128i aes_block(const __m128i rk[11], __m128i x)
 {
 	x = _mm_xor_si128(x, rk[0]);
+	FZ_UNROLL
 	for (int r = 1; r < 10; r++)
 		x = _mm_aesenc_si128(x, rk[r]);
 	return _mm_aesenclast_si128(x, rk[10]);
@@ -83,11 +91,15 @@ FZ_AES_TARGET static inline __m128i aes_block(const __m128i rk[11], __m128i x)
 /* Four blocks at once: the rounds of independent blocks overlap in the pipeline. */
 FZ_AES_TARGET static inline void aes_block4(const __m128i rk[11], __m128i x[4])
 {
+	FZ_UNROLL
 	for (int i = 0; i < 4; i++)
 		x[i] = _mm_xor_si128(x[i], rk[0]);
+	FZ_UNROLL
 	for (int r = 1; r < 10; r++)
-		for (int i = 0; i < 4; i++)
-			x[i] = _mm_aesenc_si128(x[i], rk[r]);
+		FZ_UNROLL
+	for (int i = 0; i < 4; i++)
+		x[i] = _mm_aesenc_si128(x[i], rk[r]);
+	FZ_UNROLL
 	for (int i = 0; i < 4; i++)
 		x[i] = _mm_aesenclast_si128(x[i], rk[10]);
 }
@@ -151,7 +163,7 @@ FZ_AES_TARGET static inline __m128i gf_mul(__m128i a, __m128i b)
 
 struct ghash {
 	__m128i y;	   /* the running hash, byte-reversed */
-	const __m128i *hp; /* H^1..H^4, byte-reversed */
+	const __m128i *hp; /* H^1..H^8, byte-reversed */
 	const __m128i *hk; /* H^i's two halves added, for Karatsuba's middle product */
 };
 
@@ -177,40 +189,64 @@ FZ_AES_TARGET static inline __m128i ghash_fold(__m128i lo, __m128i mid, __m128i 
 	return ghash_reduce(lo, hi);
 }
 
-/* Absorb n bytes, the last block zero-padded (AAD and ciphertext are padded apart). */
+/*
+ * The eight ciphertext blocks at p into the hash, times H^8..H^1, with one
+ * reduction: the hash is a chain through the reductions, and one link per
+ * eight blocks instead of per four halves its length.
+ */
+FZ_AES_TARGET static inline __m128i ghash8(__m128i y, const __m128i *hp, const __m128i *hk,
+					   const uint8_t *p)
+{
+	__m128i lo = _mm_setzero_si128(), mid = lo, hi = lo;
+
+	FZ_UNROLL
+	for (int i = 0; i < 8; i++) {
+		__m128i x = bswap128(_mm_loadu_si128((const __m128i *)(p + 16 * i)));
+
+		if (i == 0)
+			x = _mm_xor_si128(x, y);
+		clmul3_add(x, hp[7 - i], hk[7 - i], &lo, &mid, &hi);
+	}
+	return ghash_fold(lo, mid, hi);
+}
+
+/*
+ * Absorb n bytes, the last block zero-padded (AAD and ciphertext are
+ * padded apart): eight blocks per reduction, then the rest in one.
+ */
 FZ_AES_TARGET static void ghash_update(struct ghash *g, const uint8_t *p, size_t n)
 {
 	const __m128i *hp = g->hp, *hk = g->hk;
 	__m128i y = g->y;
 
-	while (n >= 64) {
+	while (n >= 128) {
+		y = ghash8(y, hp, hk, p);
+		p += 128;
+		n -= 128;
+	}
+	if (n) {
+		/* the rest, up to eight blocks (the last zero-padded), times H^c..H^1 */
 		__m128i lo = _mm_setzero_si128(), mid = lo, hi = lo;
+		size_t c = (n + 15) / 16;
 
-		for (int i = 0; i < 4; i++) {
-			__m128i x = bswap128(_mm_loadu_si128((const __m128i *)(p + 16 * i)));
+		for (size_t i = 0; i < c; i++) {
+			size_t take = n - 16 * i < 16 ? n - 16 * i : 16;
+			__m128i x;
 
+			if (take < 16) {
+				uint8_t last[16] = {0};
+
+				memcpy(last, p + 16 * i, take);
+				x = _mm_loadu_si128((const __m128i *)last);
+			} else {
+				x = _mm_loadu_si128((const __m128i *)(p + 16 * i));
+			}
+			x = bswap128(x);
 			if (i == 0)
 				x = _mm_xor_si128(x, y);
-			clmul3_add(x, hp[3 - i], hk[3 - i], &lo, &mid, &hi);
+			clmul3_add(x, hp[c - 1 - i], hk[c - 1 - i], &lo, &mid, &hi);
 		}
 		y = ghash_fold(lo, mid, hi);
-		p += 64;
-		n -= 64;
-	}
-	while (n) {
-		uint8_t last[16] = {0};
-		size_t take = n < 16 ? n : 16;
-		__m128i x;
-
-		if (take < 16) {
-			memcpy(last, p, take);
-			x = _mm_loadu_si128((const __m128i *)last);
-		} else {
-			x = _mm_loadu_si128((const __m128i *)p);
-		}
-		y = gf_mul(_mm_xor_si128(y, bswap128(x)), hp[0]);
-		p += take;
-		n -= take;
 	}
 	g->y = y;
 }
@@ -231,10 +267,17 @@ FZ_AES_TARGET static void gcm_powers(struct fz_aes128 *k)
 	__m128i *hk = (__m128i *)(void *)k->hkar;
 	__m128i h = bswap128(aes_block(round_keys(k), _mm_setzero_si128()));
 
+	/* each level from the one before: a chain of three products, not seven */
 	hp[0] = h;
-	for (int i = 1; i < 4; i++)
-		hp[i] = gf_mul(hp[i - 1], h);
-	for (int i = 0; i < 4; i++)
+	hp[1] = gf_mul(h, h);
+	hp[2] = gf_mul(hp[1], h);
+	hp[3] = gf_mul(hp[1], hp[1]);
+	hp[4] = gf_mul(hp[3], h);
+	hp[5] = gf_mul(hp[3], hp[1]);
+	hp[6] = gf_mul(hp[3], hp[2]);
+	hp[7] = gf_mul(hp[3], hp[3]);
+	FZ_UNROLL
+	for (int i = 0; i < 8; i++)
 		hk[i] = _mm_xor_si128(hp[i], _mm_shuffle_epi32(hp[i], 0x4e));
 }
 
@@ -255,30 +298,37 @@ FZ_AES_TARGET void fz_aes128_encrypt(const struct fz_aes128 *k, const uint8_t in
 	_mm_storeu_si128((__m128i *)out, x);
 }
 
-/*
- * CTR over n bytes from in to out, counter blocks nonce || 2, 3, ... (RFC
- * 5116 / SP 800-38D with a 96-bit IV: J0 = nonce || 1 is the tag's).
- */
-FZ_AES_TARGET static void gcm_ctr(const struct fz_aes128 *k, const uint8_t nonce[12],
-				  const uint8_t *in, uint8_t *out, size_t n)
+/* The first counter block of the payload: nonce || 2 (RFC 5116 / SP 800-38D, 96-bit IV). */
+FZ_AES_TARGET static inline __m128i ctr_start(const uint8_t nonce[12])
 {
-	const __m128i *rk = round_keys(k);
 	uint8_t j[16];
-	__m128i ctr, one = _mm_set_epi32(0, 0, 0, 1);
 
 	memcpy(j, nonce, 12);
 	j[12] = j[13] = j[14] = 0;
 	j[15] = 2;
 	/* counting in the byte-reversed block: the 32-bit counter is its low word */
-	ctr = bswap128(_mm_loadu_si128((const __m128i *)j));
+	return bswap128(_mm_loadu_si128((const __m128i *)j));
+}
+
+/*
+ * CTR over n bytes from in to out from the byte-reversed counter *ctr
+ * (advanced past the blocks used).
+ */
+FZ_AES_TARGET static void gcm_ctr(const __m128i rk[11], __m128i *ctrp, const uint8_t *in,
+				  uint8_t *out, size_t n)
+{
+	__m128i ctr = *ctrp, one = _mm_set_epi32(0, 0, 0, 1);
+
 	while (n >= 64) {
 		__m128i x[4];
 
+		FZ_UNROLL
 		for (int i = 0; i < 4; i++) {
 			x[i] = bswap128(ctr);
 			ctr = _mm_add_epi32(ctr, one);
 		}
 		aes_block4(rk, x);
+		FZ_UNROLL
 		for (int i = 0; i < 4; i++)
 			_mm_storeu_si128(
 			    (__m128i *)(out + 16 * i),
@@ -306,53 +356,114 @@ FZ_AES_TARGET static void gcm_ctr(const struct fz_aes128 *k, const uint8_t nonce
 		out += take;
 		n -= take;
 	}
+	*ctrp = ctr;
 }
 
-/* The tag over aad and the ciphertext ct: GHASH, then E(K, nonce || 1). */
-FZ_AES_TARGET static void gcm_tag(const struct fz_aes128 *k, const uint8_t nonce[12],
-				  const uint8_t *aad, size_t aad_len, const uint8_t *ct, size_t len,
-				  uint8_t tag[16])
+/*
+ * Decrypt and hash the ciphertext in one pass, eight blocks at a time:
+ * the AES rounds of eight counters and the carry-less products of the
+ * same eight ciphertext blocks are independent, so the AES and the
+ * multiplier units work side by side instead of one loop after the other
+ * (the hash alone is a chain of dependent reductions; CTR alone keeps too
+ * few blocks in flight to hide the AES latency). Each group's ciphertext is
+ * hashed before its plaintext is stored: pt may be ct.
+ */
+FZ_AES_TARGET static void gcm_open_pass(const struct fz_aes128 *k, struct ghash *g, __m128i *ctrp,
+					const uint8_t *ct, uint8_t *pt, size_t len)
 {
-	struct ghash g = {_mm_setzero_si128(), (const __m128i *)(const void *)k->hpow,
-			  (const __m128i *)(const void *)k->hkar};
+	const __m128i *rk = round_keys(k);
+	__m128i ctr = *ctrp, y = g->y, one = _mm_set_epi32(0, 0, 0, 1);
+
+	while (len >= 16 * 8) {
+		__m128i x[8];
+
+		FZ_UNROLL
+		for (int i = 0; i < 8; i++) {
+			x[i] = _mm_xor_si128(bswap128(ctr), rk[0]);
+			ctr = _mm_add_epi32(ctr, one);
+		}
+		y = ghash8(y, g->hp, g->hk, ct);
+		FZ_UNROLL
+		for (int r = 1; r < 10; r++) {
+			FZ_UNROLL
+			for (int i = 0; i < 8; i++)
+				x[i] = _mm_aesenc_si128(x[i], rk[r]);
+		}
+		FZ_UNROLL
+		for (int i = 0; i < 8; i++)
+			_mm_storeu_si128(
+			    (__m128i *)(pt + 16 * i),
+			    _mm_xor_si128(_mm_aesenclast_si128(x[i], rk[10]),
+					  _mm_loadu_si128((const __m128i *)(ct + 16 * i))));
+		ct += 16 * 8;
+		pt += 16 * 8;
+		len -= 16 * 8;
+	}
+	g->y = y;
+	ghash_update(g, ct, len);
+	gcm_ctr(rk, &ctr, ct, pt, len);
+	*ctrp = ctr;
+}
+
+/* The tag from the hash so far: the lengths block, then E(K, nonce || 1). */
+FZ_AES_TARGET static void gcm_finish(const struct fz_aes128 *k, struct ghash *g,
+				     const uint8_t nonce[12], size_t aad_len, size_t len,
+				     uint8_t tag[16])
+{
 	uint8_t lens[16], j[16];
 	uint64_t abits = (uint64_t)aad_len * 8, cbits = (uint64_t)len * 8;
 	__m128i s;
 
-	ghash_update(&g, aad, aad_len);
-	ghash_update(&g, ct, len);
 	for (int i = 0; i < 8; i++) {
 		lens[i] = (uint8_t)(abits >> (56 - 8 * i));
 		lens[8 + i] = (uint8_t)(cbits >> (56 - 8 * i));
 	}
-	ghash_update(&g, lens, 16);
+	ghash_update(g, lens, 16);
 	memcpy(j, nonce, 12);
 	j[12] = j[13] = j[14] = 0;
 	j[15] = 1;
 	s = aes_block(round_keys(k), _mm_loadu_si128((const __m128i *)j));
-	_mm_storeu_si128((__m128i *)tag, _mm_xor_si128(s, bswap128(g.y)));
+	_mm_storeu_si128((__m128i *)tag, _mm_xor_si128(s, bswap128(g->y)));
 }
 
-int fz_aes128_gcm_open(const struct fz_aes128 *k, const uint8_t nonce[FZ_AESGCM_NONCE],
-		       const uint8_t *aad, size_t aad_len, const uint8_t *ct, size_t len,
-		       const uint8_t tag[FZ_AESGCM_TAG], uint8_t *pt)
+static inline struct ghash ghash_start(const struct fz_aes128 *k)
 {
+	struct ghash g = {_mm_setzero_si128(), (const __m128i *)(const void *)k->hpow,
+			  (const __m128i *)(const void *)k->hkar};
+
+	return g;
+}
+
+FZ_AES_TARGET int fz_aes128_gcm_open(const struct fz_aes128 *k,
+				     const uint8_t nonce[FZ_AESGCM_NONCE], const uint8_t *aad,
+				     size_t aad_len, const uint8_t *ct, size_t len,
+				     const uint8_t tag[FZ_AESGCM_TAG], uint8_t *pt)
+{
+	struct ghash g = ghash_start(k);
+	__m128i ctr = ctr_start(nonce);
 	uint8_t want[16], diff = 0;
 
-	/* the tag first: ct may be overwritten by the plaintext (pt == ct) */
-	gcm_tag(k, nonce, aad, aad_len, ct, len, want);
+	ghash_update(&g, aad, aad_len);
+	gcm_open_pass(k, &g, &ctr, ct, pt, len);
+	gcm_finish(k, &g, nonce, aad_len, len, want);
 	for (int i = 0; i < 16; i++)
 		diff |= want[i] ^ tag[i];
-	gcm_ctr(k, nonce, ct, pt, len);
 	return diff ? -EBADMSG : 0;
 }
 
-void fz_aes128_gcm_seal(const struct fz_aes128 *k, const uint8_t nonce[FZ_AESGCM_NONCE],
-			const uint8_t *aad, size_t aad_len, const uint8_t *pt, size_t len,
-			uint8_t *ct, uint8_t tag[FZ_AESGCM_TAG])
+FZ_AES_TARGET void fz_aes128_gcm_seal(const struct fz_aes128 *k,
+				      const uint8_t nonce[FZ_AESGCM_NONCE], const uint8_t *aad,
+				      size_t aad_len, const uint8_t *pt, size_t len, uint8_t *ct,
+				      uint8_t tag[FZ_AESGCM_TAG])
 {
-	gcm_ctr(k, nonce, pt, ct, len);
-	gcm_tag(k, nonce, aad, aad_len, ct, len, tag);
+	struct ghash g = ghash_start(k);
+	__m128i ctr = ctr_start(nonce);
+
+	/* sealing is for tests and injected packets, not the hot path: no fused pass */
+	gcm_ctr(round_keys(k), &ctr, pt, ct, len);
+	ghash_update(&g, aad, aad_len);
+	ghash_update(&g, ct, len);
+	gcm_finish(k, &g, nonce, aad_len, len, tag);
 }
 
 #else /* no AES-NI code for this architecture or compiler: libcrypto does it all */

@@ -7,8 +7,8 @@
  * Why not libcrypto's EVP alone: every new QUIC flow has keys of its own,
  * and re-keying an EVP context (parameter lookups, GCM tables for the
  * widest vector unit) costs more than decrypting the 1200-byte Initial.
- * Here a key schedule with the four powers of H GHASH uses is a few dozen
- * instructions. Where the CPU lacks the instructions (or on another
+ * Here a key schedule with the eight powers of H GHASH uses is a few
+ * dozen instructions. Where the CPU lacks the instructions (or on another
  * architecture) fz_aesgcm_hw() is false and the caller uses libcrypto.
  */
 #ifndef FZ_AESGCM_H
@@ -24,9 +24,9 @@
 /* An expanded key: round keys, and for GCM the powers of H. */
 struct fz_aes128 {
 	_Alignas(16) uint8_t rk[11][16];
-	/* fz_aes128_gcm_key: H, H^2, H^3, H^4 bytes reversed, and each one's halves added */
-	_Alignas(16) uint8_t hpow[4][16];
-	_Alignas(16) uint8_t hkar[4][16];
+	/* fz_aes128_gcm_key: H^1..H^8 bytes reversed, and each one's halves added */
+	_Alignas(16) uint8_t hpow[8][16];
+	_Alignas(16) uint8_t hkar[8][16];
 };
 
 /* Whether this CPU runs the functions below (AES-NI, PCLMULQDQ, SSSE3, SSE4.1). */
