@@ -81,10 +81,17 @@ static const struct quic_version *quic_version_find(uint32_t version)
 
 /* ---- per-thread crypto objects (fz_aesgcm where the CPU has AES-NI, else libcrypto) ---- */
 
-/* An HMAC-SHA256 key with its padded blocks absorbed (see hmac_key()). */
+/* An HMAC-SHA256 key: the SHA-256 states after its two padded blocks (see hmac_key()). */
 struct hmac_key {
-	SHA256_CTX in, out;
+	uint32_t in[8], out[8];
 };
+
+/*
+ * The inner hash's last (and only) block of HKDF-Expand-Label(secret,
+ * label, "", len) for each label a version uses: info, 0x80, zeros, the
+ * bit length. Only the key in front of it changes with the DCID.
+ */
+enum { LB_CLIENT_IN, LB_SERVER_IN, LB_KEY, LB_IV, LB_HP, LB_N };
 
 struct quic_crypto {
 	EVP_CIPHER *ecb, *gcm;
@@ -97,8 +104,9 @@ struct quic_crypto {
 	 * re-key in place; with the cipher, OpenSSL resets and re-fetches).
 	 */
 	bool ecb_init, gcm_init;
-	const struct quic_version *salt_v; /* whose salt salt_key holds */
+	const struct quic_version *salt_v; /* whose salt salt_key and labels hold */
 	struct hmac_key salt_key;
+	uint8_t labels[LB_N][64];
 	/* with AES-NI (fz_aesgcm_hw()): the expanded keys, and which keys they are */
 	struct fz_aes128 hp_ks, gcm_ks;
 	uint8_t hw_hp_key[16], hw_gcm_key[16];
@@ -156,42 +164,40 @@ static struct quic_crypto *quic_crypto_get(void)
 }
 
 /*
- * HMAC-SHA256 (RFC 2104) with the key's two padded blocks absorbed once:
- * a keyed state is copied (a plain struct) for each message. HKDF here
- * runs five HMACs per new DCID under three keys (the version's salt, the
- * initial secret, the client secret); through EVP each digest call costs
- * more than the SHA-256 blocks themselves (SHA-NI), so this uses the
- * low-level SHA-256 functions, which OpenSSL 3 still ships (deprecated).
+ * HMAC-SHA256 (RFC 2104) for HKDF (RFC 5869) in the shape QUIC's Initial
+ * keys need: every message (a DCID of at most 20 bytes, an HKDF label of
+ * at most 43) fits one block after the key's padded block, so an HMAC is
+ * two SHA-256 compressions from the key's two saved states. Through EVP
+ * each digest call costs more than the compressions themselves (SHA-NI),
+ * so this calls libcrypto's low-level SHA256_Transform (deprecated in
+ * OpenSSL 3, still shipped) on a context of which only the state words
+ * h[] are used; the blocks around it are built here, the label blocks once
+ * per version.
  */
 
-/* Absorb one whole 64-byte block into a fresh state, as SHA256_Update would. */
-static void sha256_first_block(SHA256_CTX *c, const uint8_t block[64])
-{
-	SHA256_Init(c);
-	SHA256_Transform(c, block);
-	c->Nl = 512; /* what SHA256_Update counts, for the long-message path */
-}
+static const uint32_t sha256_iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+				      0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
 
 /*
- * The last block of a message after a state that absorbed one 64-byte
- * block: msg (<= 55 bytes), 0x80, zeros, the message's bit length; then
- * the digest. One compression, without SHA256_Final's buffering.
+ * One compression of block from state `from` into c->h. The state words
+ * are read back one 32-bit load at a time: SHA256_Transform stores them
+ * one by one, and a wider load across two of those stores stalls on store
+ * forwarding (measured: a tenth of the key derivation).
  */
-static void sha256_last_block(SHA256_CTX *c, const uint8_t *msg, size_t len, uint8_t out[32])
+static void sha256_step(SHA256_CTX *c, const uint32_t from[8], const uint8_t block[64])
 {
-	uint8_t block[64] = {0};
-	uint64_t bits = __builtin_bswap64((uint64_t)(64 + len) * 8);
-
-	if (len) /* an empty DCID comes as NULL */
-		memcpy(block, msg, len);
-	block[len] = 0x80;
-	memcpy(block + 56, &bits, 8);
+	memcpy(c->h, from, 32);
 	SHA256_Transform(c, block);
-	/*
-	 * One 32-bit load per word: SHA256_Transform stored the words one by
-	 * one, and a wider load across two of those stores would stall on
-	 * store forwarding (measured: a tenth of the key derivation).
-	 */
+}
+
+static void sha256_state(const SHA256_CTX *c, uint32_t to[8])
+{
+	for (int i = 0; i < 8; i++)
+		to[i] = ((volatile const uint32_t *)c->h)[i];
+}
+
+static void sha256_digest(const SHA256_CTX *c, uint8_t out[32])
+{
 	for (int i = 0; i < 8; i++) {
 		uint32_t w = __builtin_bswap32(((volatile const uint32_t *)c->h)[i]);
 
@@ -199,56 +205,64 @@ static void sha256_last_block(SHA256_CTX *c, const uint8_t *msg, size_t len, uin
 	}
 }
 
+/* msg (<= 55 bytes), 0x80, zeros, the bit length of one block plus msg: a last block */
+static void sha256_pad_block(uint8_t block[64], const uint8_t *msg, size_t len)
+{
+	uint64_t bits = __builtin_bswap64((uint64_t)(64 + len) * 8);
+
+	memset(block, 0, 64);
+	if (len) /* an empty DCID comes as NULL */
+		memcpy(block, msg, len);
+	block[len] = 0x80;
+	memcpy(block + 56, &bits, 8);
+}
+
+/* key_len <= 64 (here 20 or 32) */
 static void hmac_key(struct hmac_key *hk, const uint8_t *key, size_t key_len)
 {
 	uint8_t pad[64];
+	SHA256_CTX c;
 
 	memset(pad, 0x36, sizeof(pad));
 	for (size_t i = 0; i < key_len && i < sizeof(pad); i++)
 		pad[i] ^= key[i];
-	sha256_first_block(&hk->in, pad);
+	sha256_step(&c, sha256_iv, pad);
+	sha256_state(&c, hk->in);
 	for (size_t i = 0; i < sizeof(pad); i++)
 		pad[i] ^= 0x36 ^ 0x5c;
-	sha256_first_block(&hk->out, pad);
+	sha256_step(&c, sha256_iv, pad);
+	sha256_state(&c, hk->out);
 }
 
-static void hmac_run(const struct hmac_key *hk, const uint8_t *msg, size_t len, uint8_t out[32])
+/* HMAC(key, msg) where `inner` is msg's padded last block (sha256_pad_block) */
+static void hmac_block(const struct hmac_key *hk, const uint8_t inner[64], uint8_t out[32])
 {
-	SHA256_CTX c = hk->in;
-	uint8_t inner[32];
+	/* the outer message is the 32-byte inner digest: its padding is fixed */
+	uint8_t outer[64] = {[32] = 0x80, [62] = (96 * 8) >> 8, [63] = (96 * 8) & 0xff};
+	SHA256_CTX c;
 
-	/* every message here (a DCID, an HKDF label) fits the inner hash's last block */
-	if (len <= 55) {
-		sha256_last_block(&c, msg, len, inner);
-	} else {
-		SHA256_Update(&c, msg, len);
-		SHA256_Final(inner, &c);
-	}
-	c = hk->out;
-	sha256_last_block(&c, inner, sizeof(inner), out);
+	sha256_step(&c, hk->in, inner);
+	sha256_digest(&c, outer);
+	sha256_step(&c, hk->out, outer);
+	sha256_digest(&c, out);
 }
 
-/* HKDF-Expand-Label(secret, label, "", len), len <= 32: one HMAC block. */
-static int quic_expand_label(const struct hmac_key *secret, const char *label, uint8_t *out,
-			     size_t len)
+/* The padded block of HKDF-Expand-Label's info for label, len <= 32: one HMAC block. */
+static void expand_label_block(uint8_t block[64], const char *label, size_t len)
 {
-	uint8_t info[2 + 1 + 6 + 32 + 1 + 1], block[32];
+	uint8_t info[2 + 1 + 6 + 32 + 1 + 1];
 	size_t ll = strlen(label), n = 0;
 
-	if (ll > 32 || len > 32)
-		return -EINVAL;
 	info[n++] = (uint8_t)(len >> 8);
 	info[n++] = (uint8_t)len;
 	info[n++] = (uint8_t)(6 + ll);
 	memcpy(info + n, "tls13 ", 6);
 	n += 6;
-	memcpy(info + n, label, ll);
+	memcpy(info + n, label, ll); /* the labels are the constants above: ll <= 10 */
 	n += ll;
 	info[n++] = 0; /* empty context */
 	info[n++] = 1; /* HKDF-Expand block counter */
-	hmac_run(secret, info, n, block);
-	memcpy(out, block, len);
-	return 0;
+	sha256_pad_block(block, info, n);
 }
 
 int fz_quic_initial_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len, bool server,
@@ -256,10 +270,9 @@ int fz_quic_initial_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len,
 {
 	const struct quic_version *v = quic_version_find(version);
 	struct quic_crypto *c;
-	uint8_t initial[32], secret[32];
+	uint8_t initial[32], secret[32], block[64], okm[32];
 	struct hmac_key ik, sk;
 	struct fz_quic_keys k;
-	int rc;
 
 	if (!v)
 		return -ENOTSUP;
@@ -268,24 +281,29 @@ int fz_quic_initial_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len,
 	c = quic_crypto_get();
 	if (!c)
 		return -EIO;
-	/* HKDF-Extract(salt, dcid) is HMAC(salt, dcid); the salt's keyed state is kept */
 	if (c->salt_v != v) {
 		hmac_key(&c->salt_key, v->salt, 20);
+		expand_label_block(c->labels[LB_CLIENT_IN], "client in", 32);
+		expand_label_block(c->labels[LB_SERVER_IN], "server in", 32);
+		expand_label_block(c->labels[LB_KEY], v->key_label, sizeof(k.key));
+		expand_label_block(c->labels[LB_IV], v->iv_label, sizeof(k.iv));
+		expand_label_block(c->labels[LB_HP], v->hp_label, sizeof(k.hp));
 		c->salt_v = v;
 	}
-	hmac_run(&c->salt_key, dcid, dcid_len, initial);
+	/* HKDF-Extract(salt, dcid) is HMAC(salt, dcid) */
+	sha256_pad_block(block, dcid, dcid_len);
+	hmac_block(&c->salt_key, block, initial);
 	hmac_key(&ik, initial, sizeof(initial));
-	rc = quic_expand_label(&ik, server ? "server in" : "client in", secret, 32);
+	hmac_block(&ik, c->labels[server ? LB_SERVER_IN : LB_CLIENT_IN], secret);
 	hmac_key(&sk, secret, sizeof(secret));
-	if (rc == 0)
-		rc = quic_expand_label(&sk, v->key_label, k.key, sizeof(k.key));
-	if (rc == 0)
-		rc = quic_expand_label(&sk, v->iv_label, k.iv, sizeof(k.iv));
-	if (rc == 0)
-		rc = quic_expand_label(&sk, v->hp_label, k.hp, sizeof(k.hp));
-	if (rc == 0)
-		*out = k;
-	return rc;
+	hmac_block(&sk, c->labels[LB_KEY], okm);
+	memcpy(k.key, okm, sizeof(k.key));
+	hmac_block(&sk, c->labels[LB_IV], okm);
+	memcpy(k.iv, okm, sizeof(k.iv));
+	hmac_block(&sk, c->labels[LB_HP], okm);
+	memcpy(k.hp, okm, sizeof(k.hp));
+	*out = k;
+	return 0;
 }
 
 /* The AES-NI keys for hp (header protection) or key (GCM), expanded if they are new. */
