@@ -1495,7 +1495,8 @@ int fz_blwriter_write(struct fz_blwriter *w, const char *path, const struct fz_b
 		return rc;
 	}
 	st.generation = gen;
-	st.input_rules = w->names.n + w->urls.n + w->ips.n;
+	/* every rule handed in, the ones the format cannot hold (counted as shadowed) too */
+	st.input_rules = w->names.n + w->urls.n + w->ips.n + w->ignored;
 	st.shadowed += w->ignored;
 	rc = publish(path, img, len, errbuf, errlen);
 	free(img);
