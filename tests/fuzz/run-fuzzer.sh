@@ -35,8 +35,10 @@ set --
 
 echo "fuzz_$name: ${secs}s over $work (crashes go to $art/$name-*)"
 set +e
+# -error_exitcode=1: libFuzzer's default for a crash is 77, which meson
+# reports as a skipped test, not a failed one
 "$fuzzer" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 \
-	-print_final_stats=1 -artifact_prefix="$art/$name-" "$@" "$work"
+	-print_final_stats=1 -error_exitcode=1 -artifact_prefix="$art/$name-" "$@" "$work"
 rc=$?
 set -e
 if [ $rc -ne 0 ]; then
