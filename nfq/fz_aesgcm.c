@@ -108,10 +108,11 @@ FZ_AES_TARGET static inline void aes_block4(const __m128i rk[11], __m128i x[4])
 	for (int i = 0; i < 4; i++)
 		x[i] = _mm_xor_si128(x[i], rk[0]);
 	FZ_UNROLL
-	for (int r = 1; r < 10; r++)
+	for (int r = 1; r < 10; r++) {
 		FZ_UNROLL
-	for (int i = 0; i < 4; i++)
-		x[i] = _mm_aesenc_si128(x[i], rk[r]);
+		for (int i = 0; i < 4; i++)
+			x[i] = _mm_aesenc_si128(x[i], rk[r]);
+	}
 	FZ_UNROLL
 	for (int i = 0; i < 4; i++)
 		x[i] = _mm_aesenclast_si128(x[i], rk[10]);
@@ -311,16 +312,22 @@ FZ_AES_TARGET void fz_aes128_encrypt(const struct fz_aes128 *k, const uint8_t in
 	_mm_storeu_si128((__m128i *)out, x);
 }
 
-/* The first counter block of the payload: nonce || 2 (RFC 5116 / SP 800-38D, 96-bit IV). */
-FZ_AES_TARGET static inline __m128i ctr_start(const uint8_t nonce[12])
+/* The counter block nonce || n (RFC 5116 / SP 800-38D, 96-bit IV): 1 is the tag's, 2 the payload's
+ * first. */
+FZ_AES_TARGET static inline __m128i counter_block(const uint8_t nonce[12], uint8_t n)
 {
 	uint8_t j[16];
 
 	memcpy(j, nonce, 12);
 	j[12] = j[13] = j[14] = 0;
-	j[15] = 2;
-	/* counting in the byte-reversed block: the 32-bit counter is its low word */
-	return bswap128(_mm_loadu_si128((const __m128i *)j));
+	j[15] = n;
+	return _mm_loadu_si128((const __m128i *)j);
+}
+
+/* The payload's first counter, byte-reversed: the 32-bit counter is then its low word. */
+FZ_AES_TARGET static inline __m128i ctr_start(const uint8_t nonce[12])
+{
+	return bswap128(counter_block(nonce, 2));
 }
 
 /*
@@ -423,7 +430,7 @@ FZ_AES_TARGET static void gcm_finish(const struct fz_aes128 *k, struct ghash *g,
 				     const uint8_t nonce[12], size_t aad_len, size_t len,
 				     uint8_t tag[16])
 {
-	uint8_t lens[16], j[16];
+	uint8_t lens[16];
 	uint64_t abits = (uint64_t)aad_len * 8, cbits = (uint64_t)len * 8;
 	__m128i s;
 
@@ -432,10 +439,7 @@ FZ_AES_TARGET static void gcm_finish(const struct fz_aes128 *k, struct ghash *g,
 		lens[8 + i] = (uint8_t)(cbits >> (56 - 8 * i));
 	}
 	ghash_update(g, lens, 16);
-	memcpy(j, nonce, 12);
-	j[12] = j[13] = j[14] = 0;
-	j[15] = 1;
-	s = aes_block(round_keys(k), _mm_loadu_si128((const __m128i *)j));
+	s = aes_block(round_keys(k), counter_block(nonce, 1));
 	_mm_storeu_si128((__m128i *)tag, _mm_xor_si128(s, bswap128(g->y)));
 }
 

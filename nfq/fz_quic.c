@@ -178,18 +178,19 @@ static struct quic_crypto *quic_crypto_get(void)
 static const uint32_t sha256_iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
 				      0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
 
-/*
- * One compression of block from state `from` into c->h. The state words
- * are read back one 32-bit load at a time: SHA256_Transform stores them
- * one by one, and a wider load across two of those stores stalls on store
- * forwarding (measured: a tenth of the key derivation).
- */
+/* One compression of block from state `from` into c->h. */
 static void sha256_step(SHA256_CTX *c, const uint32_t from[8], const uint8_t block[64])
 {
 	memcpy(c->h, from, 32);
 	SHA256_Transform(c, block);
 }
 
+/*
+ * The state words read back one 32-bit load at a time (volatile keeps the
+ * compiler from merging them): SHA256_Transform stores them one by one,
+ * and a wider load across two of those stores stalls on store forwarding
+ * (measured: a tenth of the key derivation).
+ */
 static void sha256_state(const SHA256_CTX *c, uint32_t to[8])
 {
 	for (int i = 0; i < 8; i++)
