@@ -24,16 +24,33 @@
 /* An expanded key: round keys, and for GCM the powers of H. */
 struct fz_aes128 {
 	_Alignas(16) uint8_t rk[11][16];
-	/* fz_aes128_gcm_key: H^1..H^8 bytes reversed, and each one's halves added */
-	_Alignas(16) uint8_t hpow[8][16];
-	_Alignas(16) uint8_t hkar[8][16];
+	/*
+	 * fz_aes128_gcm_key: hpow[16 - m] is H^m, bytes reversed (H^16 first,
+	 * so the powers for the last c blocks of a message are one run,
+	 * hpow[16 - c .. 15]); hkar[i] is hpow[i]'s two halves added. The
+	 * 128-bit path fills H^1..H^8, the 512-bit one all sixteen.
+	 */
+	_Alignas(16) uint8_t hpow[16][16];
+	_Alignas(16) uint8_t hkar[16][16];
+	bool wide; /* all sixteen powers are there: opening may take the 512-bit path */
 };
 
 /* Whether this CPU runs the functions below (AES-NI, PCLMULQDQ, SSSE3, SSE4.1). */
 bool fz_aesgcm_hw(void);
 
+/*
+ * Whether GCM opening runs four blocks per instruction (VAES and
+ * VPCLMULQDQ on 512-bit registers, AVX512F/BW/VL): checked at run time;
+ * false after fz_aesgcm_hw_off() or fz_aesgcm_wide_set(false). A key
+ * expanded while it was false is opened on the 128-bit path.
+ */
+bool fz_aesgcm_wide(void);
+
 /* Make fz_aesgcm_hw() false for the rest of the process (tests of the fallback). */
 void fz_aesgcm_hw_off(void);
+
+/* Allow the 512-bit path (where the CPU has it) or not: tests of both paths. */
+void fz_aesgcm_wide_set(bool on);
 
 /* Expand `key` for fz_aes128_encrypt. 0, or -ENOTSUP without fz_aesgcm_hw(). */
 int fz_aes128_key(struct fz_aes128 *k, const uint8_t key[16]);

@@ -7,7 +7,8 @@
  * and tag; our open of it returns 0 and gives the plaintext back (into a
  * separate buffer and in place); with the tag's last byte flipped it
  * returns -EBADMSG; our block cipher on the first 16 bytes of the
- * plaintext (when there are 16) equals EVP's AES-128-ECB. The buffers are
+ * plaintext (when there are 16) equals EVP's AES-128-ECB. The key's last
+ * bit picks fz_aesgcm's 512-bit or 128-bit path. The buffers are
  * exactly their size, so the sanitizers see a read or write past the end.
  * Nothing is checked (return 0) on a CPU without AES-NI/PCLMULQDQ.
  */
@@ -75,6 +76,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	out = malloc(len ? len : 1);
 	FZ_FUZZ_CHECK(ct && ect && out);
 
+	/* the key's last bit picks the path: 512 bits (where the CPU has it) or 128 */
+	fz_aesgcm_wide_set(key[15] & 1);
 	FZ_FUZZ_CHECK(fz_aes128_gcm_key(&k, key) == 0);
 	fz_aes128_gcm_seal(&k, nonce, aad, aad_len, pt, len, ct, tag);
 	evp_seal(key, nonce, aad, aad_len, pt, len, ect, etag);

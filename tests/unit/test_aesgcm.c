@@ -8,7 +8,8 @@
  * thousand seeded random cases against EVP's AES-128-GCM and AES-128-ECB:
  * every plaintext length 0..100, the neighbours of every 16-byte boundary
  * up to 1600, AAD lengths 0..80 and some longer, buffers of exactly their
- * size (an ASan build sees a read past the end) at every alignment. Why:
+ * size (an ASan build sees a read past the end) at every alignment; on a
+ * CPU with VAES all of it twice, the 512-bit path and then the 128-bit. Why:
  * this code replaces EVP for every QUIC Initial, so it must be EVP's equal
  * byte for byte, and must refuse a forged packet. Without AES-NI/PCLMUL
  * the test says so and checks that the module refuses to key.
@@ -377,8 +378,8 @@ static void test_differential(void)
 		for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
 			one_case(lens[i], aad_len);
 	}
-	/* the neighbours of every 16-byte boundary up to 1600 (128: the 8-block stride of open and
-	 * GHASH) */
+	/* the neighbours of every 16-byte boundary up to 1600 (the strides of open and GHASH:
+	 * 128 bytes, 256 on the 512-bit path) */
 	for (size_t b = 112; b <= 1600; b += 16) {
 		one_case(b - 1, rnd() % 81);
 		one_case(b, rnd() % 81);
@@ -393,6 +394,10 @@ static void test_differential(void)
 	one_case(1200, 127);
 	one_case(1200, 128);
 	one_case(1200, 129);
+	one_case(1200, 255); /* the 512-bit path's stride: 256 */
+	one_case(1200, 256);
+	one_case(1200, 257);
+	one_case(513, 319);
 	one_case(0, 300);
 	one_case(16, 256);
 	one_case(65536, 0);
@@ -432,6 +437,7 @@ static void test_hw_off(void)
 
 	fz_aesgcm_hw_off();
 	CHECK(!fz_aesgcm_hw());
+	CHECK(!fz_aesgcm_wide());
 	CHECK_INT(fz_aes128_key(&k, key), -ENOTSUP);
 	CHECK_INT(fz_aes128_gcm_key(&k, key), -ENOTSUP);
 	CHECK(!fz_aesgcm_hw());
@@ -441,9 +447,18 @@ int main(void)
 {
 	if (!fz_aesgcm_hw())
 		return test_no_hw();
+	/* the 512-bit path where the CPU has it, then the 128-bit one: the same cases */
+	printf("GCM: %s\n", fz_aesgcm_wide() ? "512 bits (VAES)" : "128 bits (AES-NI)");
 	test_fips197();
 	test_gcm_vectors();
 	test_differential();
+	if (fz_aesgcm_wide()) {
+		fz_aesgcm_wide_set(false);
+		CHECK(!fz_aesgcm_wide());
+		printf("GCM: 128 bits (AES-NI)\n");
+		test_gcm_vectors();
+		test_differential();
+	}
 	test_ecb_random();
 	test_hw_off();
 	return fz_test_done();
