@@ -221,18 +221,20 @@ static void sha256_pad_block(uint8_t block[64], const uint8_t *msg, size_t len)
 /* key_len <= 64 (here 20 or 32) */
 static void hmac_key(struct hmac_key *hk, const uint8_t *key, size_t key_len)
 {
-	uint8_t pad[64];
-	SHA256_CTX c;
+	uint8_t ipad[64], opad[64];
+	SHA256_CTX ci, co;
 
-	memset(pad, 0x36, sizeof(pad));
-	for (size_t i = 0; i < key_len && i < sizeof(pad); i++)
-		pad[i] ^= key[i];
-	sha256_step(&c, sha256_iv, pad);
-	sha256_state(&c, hk->in);
-	for (size_t i = 0; i < sizeof(pad); i++)
-		pad[i] ^= 0x36 ^ 0x5c;
-	sha256_step(&c, sha256_iv, pad);
-	sha256_state(&c, hk->out);
+	memset(ipad, 0x36, sizeof(ipad));
+	memset(opad, 0x5c, sizeof(opad));
+	for (size_t i = 0; i < key_len && i < sizeof(ipad); i++) {
+		ipad[i] ^= key[i];
+		opad[i] ^= key[i];
+	}
+	/* the two compressions back to back: independent, they overlap (hmac_blocks3) */
+	sha256_step(&ci, sha256_iv, ipad);
+	sha256_step(&co, sha256_iv, opad);
+	sha256_state(&ci, hk->in);
+	sha256_state(&co, hk->out);
 }
 
 /* HMAC(key, msg) where `inner` is msg's padded last block (sha256_pad_block) */
@@ -246,6 +248,31 @@ static void hmac_block(const struct hmac_key *hk, const uint8_t inner[64], uint8
 	sha256_digest(&c, outer);
 	sha256_step(&c, hk->out, outer);
 	sha256_digest(&c, out);
+}
+
+/*
+ * Three HMACs under one key (the key, iv and hp labels): the three inner
+ * compressions, then the three outer ones. Each compression is a chain of
+ * dependent SHA-NI rounds; independent ones back to back overlap in the
+ * core, where an inner followed by its own outer cannot.
+ */
+static void hmac_blocks3(const struct hmac_key *hk, const uint8_t a[64], const uint8_t b[64],
+			 const uint8_t c[64], uint8_t out[3][32])
+{
+	uint8_t outer[3][64] = {[0] = {[32] = 0x80, [62] = (96 * 8) >> 8, [63] = (96 * 8) & 0xff},
+				[1] = {[32] = 0x80, [62] = (96 * 8) >> 8, [63] = (96 * 8) & 0xff},
+				[2] = {[32] = 0x80, [62] = (96 * 8) >> 8, [63] = (96 * 8) & 0xff}};
+	SHA256_CTX x[3];
+
+	sha256_step(&x[0], hk->in, a);
+	sha256_step(&x[1], hk->in, b);
+	sha256_step(&x[2], hk->in, c);
+	for (int i = 0; i < 3; i++)
+		sha256_digest(&x[i], outer[i]);
+	for (int i = 0; i < 3; i++)
+		sha256_step(&x[i], hk->out, outer[i]);
+	for (int i = 0; i < 3; i++)
+		sha256_digest(&x[i], out[i]);
 }
 
 /* The padded block of HKDF-Expand-Label's info for label, len <= 32: one HMAC block. */
@@ -271,7 +298,7 @@ int fz_quic_initial_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len,
 {
 	const struct quic_version *v = quic_version_find(version);
 	struct quic_crypto *c;
-	uint8_t initial[32], secret[32], block[64], okm[32];
+	uint8_t initial[32], secret[32], block[64], okm3[3][32];
 	struct hmac_key ik, sk;
 	struct fz_quic_keys k;
 
@@ -297,12 +324,10 @@ int fz_quic_initial_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len,
 	hmac_key(&ik, initial, sizeof(initial));
 	hmac_block(&ik, c->labels[server ? LB_SERVER_IN : LB_CLIENT_IN], secret);
 	hmac_key(&sk, secret, sizeof(secret));
-	hmac_block(&sk, c->labels[LB_KEY], okm);
-	memcpy(k.key, okm, sizeof(k.key));
-	hmac_block(&sk, c->labels[LB_IV], okm);
-	memcpy(k.iv, okm, sizeof(k.iv));
-	hmac_block(&sk, c->labels[LB_HP], okm);
-	memcpy(k.hp, okm, sizeof(k.hp));
+	hmac_blocks3(&sk, c->labels[LB_KEY], c->labels[LB_IV], c->labels[LB_HP], okm3);
+	memcpy(k.key, okm3[0], sizeof(k.key));
+	memcpy(k.iv, okm3[1], sizeof(k.iv));
+	memcpy(k.hp, okm3[2], sizeof(k.hp));
 	*out = k;
 	return 0;
 }
