@@ -66,7 +66,7 @@
 # FZ_BENCH_BUILD (default <source>/build-bench); FZ_NFQ_EXE=PATH measures
 # that fangzha-nfq binary. FZ_KEEP=1 keeps the temporary directory;
 # FZ_PERF=1 records a perf profile of CPU 0 during each flood (kept with
-# FZ_KEEP=1); FZ_FLOOD_KINDS="tls quic" picks the floods.
+# FZ_KEEP=1; FZ_PERF=flat without call graphs); FZ_FLOOD_KINDS="tls quic" picks the floods.
 set -u
 
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -512,8 +512,11 @@ flood_run()
 	[ "$prog" = nfq ] && m0=$(metric_packets)
 	t0=$(date +%s.%N)
 	if [ -n "${FZ_PERF:-}" ]; then
-		# FZ_PERF=1: a call-graph profile of CPU 0 (the program's CPU) over the window
-		perf record -q -C 0 -g -o "$T/perf-$prog-$kind-$r.data" -- sleep "$SECS" >/dev/null 2>&1
+		# FZ_PERF=1: a call-graph profile of CPU 0 (the program's CPU) over the window;
+		# FZ_PERF=flat: without call graphs (less overhead, truer proportions)
+		g=-g
+		[ "$FZ_PERF" = flat ] && g=
+		perf record -q -C 0 $g -o "$T/perf-$prog-$kind-$r.data" -- sleep "$SECS" >/dev/null 2>&1
 	else
 		sleep "$SECS"
 	fi
