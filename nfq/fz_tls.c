@@ -198,6 +198,35 @@ static enum fz_dpi_status read_hello_body(const uint8_t *p, size_t avail, size_t
 }
 
 /*
+ * The fields an empty hello has, and a copy of what a read hello holds:
+ * the name and ALPN up to their NULs, not the whole ~400-byte struct
+ * twice (a memset and a struct copy were a tenth of a ClientHello's read).
+ */
+static void hello_init(struct fz_tls_hello *h)
+{
+	h->version = 0;
+	h->has_sni = false;
+	h->sni[0] = '\0';
+	h->sni_len = 0;
+	h->alpn[0] = '\0';
+	h->alpn_len = 0;
+	h->ech = h->esni = h->quic_params = false;
+}
+
+static void hello_copy(struct fz_tls_hello *out, const struct fz_tls_hello *h)
+{
+	out->version = h->version;
+	out->has_sni = h->has_sni;
+	memcpy(out->sni, h->sni, h->sni_len + 1);
+	out->sni_len = h->sni_len;
+	memcpy(out->alpn, h->alpn, h->alpn_len + 1);
+	out->alpn_len = h->alpn_len;
+	out->ech = h->ech;
+	out->esni = h->esni;
+	out->quic_params = h->quic_params;
+}
+
+/*
  * A handshake stream holding `n` bytes: the ClientHello at its start. With
  * `peek`, what was read is written out on MORE too.
  */
@@ -217,10 +246,10 @@ static enum fz_dpi_status read_handshake(const uint8_t *msg, size_t n, struct fz
 	body = (size_t)msg[1] << 16 | (size_t)msg[2] << 8 | msg[3];
 	if (body > FZ_TLS_HELLO_MAX)
 		return FZ_DPI_BAD;
-	memset(&h, 0, sizeof(h));
+	hello_init(&h);
 	st = read_hello_body(msg + HS_HDR, min_sz(n - HS_HDR, body), body, &h);
 	if (st == FZ_DPI_OK || (peek && st == FZ_DPI_MORE))
-		*out = h;
+		hello_copy(out, &h);
 	return st;
 }
 
