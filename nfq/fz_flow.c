@@ -427,20 +427,40 @@ void fz_flow_decide(struct fz_flowtab *t, struct fz_flow *f, uint8_t verdict)
 	}
 }
 
+/* The note of a flow with tuple hash h (see fz_flow_decide_forget). */
+static void note_put(struct fz_flowtab *t, uint64_t h, uint8_t verdict, uint8_t proto, uint64_t ms,
+		     const struct fz_pkt *p)
+{
+	struct flow_recent *r = &t->recent[h & t->mask];
+
+	r->tag = (h & ~RECENT_VP_MASK) | (uint64_t)verdict << 8 | proto | (1ull << 16);
+	r->ms = (uint32_t)ms;
+	r->seq = 0;
+	if (p && p->proto == 6)
+		r->seq = p->seq + (uint32_t)p->payload_len;
+}
+
 void fz_flow_decide_forget(struct fz_flowtab *t, struct fz_flow *f, const struct fz_pkt *p,
 			   uint8_t verdict)
 {
 	const struct fz_flow_key *k = &f->key;
 	uint64_t h =
 	    tuple_hash(&t->key, k->family, k->proto, k->caddr, k->cport, k->saddr, k->sport);
-	struct flow_recent *r = &t->recent[h & t->mask];
 
-	r->tag = (h & ~RECENT_VP_MASK) | (uint64_t)verdict << 8 | f->proto | (1ull << 16);
-	r->ms = (uint32_t)f->last_ms;
-	r->seq = 0;
-	if (k->proto == 6 && p && p->proto == 6)
-		r->seq = p->seq + (uint32_t)p->payload_len;
+	note_put(t, h, verdict, f->proto, f->last_ms, k->proto == 6 ? p : NULL);
 	flow_release(t, f, false);
+}
+
+void fz_flowtab_note(struct fz_flowtab *t, const struct fz_pkt *p, uint64_t now_ms, uint8_t verdict,
+		     uint8_t proto)
+{
+	size_t alen = p->family == 6 ? 16 : 4;
+	uint8_t src[16] = {0}, dst[16] = {0};
+
+	memcpy(src, p->src, alen);
+	memcpy(dst, p->dst, alen);
+	note_put(t, tuple_hash(&t->key, p->family, p->proto, src, p->sport, dst, p->dport), verdict,
+		 proto, now_ms, p);
 }
 
 bool fz_flowtab_recent(struct fz_flowtab *t, const struct fz_pkt *p, uint64_t now_ms,
@@ -657,6 +677,23 @@ struct fz_quic_state *fz_flow_quic(struct fz_flowtab *t, struct fz_flow *f)
 void fz_flow_account(struct fz_flowtab *t, struct fz_flow *f)
 {
 	flow_recharge(t, f);
+}
+
+int fz_flow_quic_adopt(struct fz_flowtab *t, struct fz_flow *f, struct fz_quic_state *st)
+{
+	if (f->quic || f->state != FZ_FLOW_COLLECTING)
+		return -EEXIST;
+	if (t->st.bytes + sizeof(struct fz_quic_state) + FZ_QUIC_CRYPTO_MAX > t->cfg.max_bytes) {
+		t->st.mem_refused++;
+		return -ENOBUFS;
+	}
+	f->quic = malloc(sizeof(*f->quic));
+	if (!f->quic)
+		return -ENOMEM;
+	*f->quic = *st; /* the stream's buffer is the flow's now */
+	fz_quic_state_init(st);
+	flow_recharge(t, f);
+	return 0;
 }
 
 size_t fz_flowtab_expire(struct fz_flowtab *t, uint64_t now_ms)

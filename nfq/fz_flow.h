@@ -125,6 +125,13 @@ void fz_flow_decide_forget(struct fz_flowtab *t, struct fz_flow *f, const struct
 			   uint8_t verdict);
 
 /*
+ * The same note for a flow that never entered the table: decided on its
+ * first packet `p` (the client's), at now_ms, with `verdict` and `proto`.
+ */
+void fz_flowtab_note(struct fz_flowtab *t, const struct fz_pkt *p, uint64_t now_ms, uint8_t verdict,
+		     uint8_t proto);
+
+/*
  * The note fz_flow_decide_forget left for packet p's flow (either
  * direction; for TCP only within 1 MiB of the noted sequence number, so a
  * new connection on the same tuple is not taken for the old one), no
@@ -164,6 +171,14 @@ int fz_flow_tcp_consume(struct fz_flowtab *t, struct fz_flow *f, uint32_t n);
 struct fz_quic_state *fz_flow_quic(struct fz_flowtab *t, struct fz_flow *f);
 /* Re-account a flow's QUIC state after it grew (call after fz_quic_client_datagram). */
 void fz_flow_account(struct fz_flowtab *t, struct fz_flow *f);
+
+/*
+ * Give a collecting flow without QUIC state the QUIC state `st` read
+ * outside the table (its CRYPTO stream's buffer moves with it; st is left
+ * empty), charged as fz_flow_quic charges. 0, -EEXIST (the flow has state
+ * or is decided), -ENOBUFS (max_bytes; counted in mem_refused), -ENOMEM.
+ */
+int fz_flow_quic_adopt(struct fz_flowtab *t, struct fz_flow *f, struct fz_quic_state *st);
 
 /* Remove flows idle past their timeout (undecided: idle_timeout_ms; decided: decided_timeout_ms).
  */

@@ -40,6 +40,15 @@ struct fz_inspector {
 	 * flow comes back and must not be taken for a new flow.
 	 */
 	bool live;
+	uint64_t now_ms; /* the packet's, for notes of flows decided outside the table */
+	/*
+	 * Live: a new flow's first QUIC datagram is read into this state, not
+	 * a flow's: most are decided on it (one Initial holds the whole
+	 * ClientHello), and an accepted one then never enters the table. A
+	 * flow is made only for what must outlive the packet: a tombstone, or
+	 * an unfinished CRYPTO stream (the state then moves into it).
+	 */
+	struct fz_quic_state qfirst;
 	uint8_t inject[FZ_INSPECT_MAX_INJECT][FZ_INJECT_MAX];
 	char page[FZ_INJECT_MAX];
 };
@@ -84,6 +93,7 @@ int fz_inspector_new(const struct fz_nfq_cfg *cfg, struct fz_inspector **ret)
 		free(ins);
 		return r;
 	}
+	fz_quic_state_init(&ins->qfirst);
 	*ret = ins;
 	return 0;
 }
@@ -93,6 +103,7 @@ void fz_inspector_free(struct fz_inspector *ins)
 	if (!ins)
 		return;
 	fz_flowtab_free(ins->flows);
+	fz_quic_state_free(&ins->qfirst);
 	free(ins);
 }
 
@@ -161,20 +172,30 @@ static const char *first_feed(const struct fz_blmap *m, const struct fz_match_in
 	return "?";
 }
 
-/* Take the flow's decision: verdict, action and the packets to send. */
+/*
+ * Take the flow's decision: verdict, action and the packets to send. f is
+ * NULL for a flow outside the table (live only): accepted, it leaves the
+ * note an entry would have left; blocked, no tombstone (its next packet is
+ * read and blocked again, if the kernel's mark has not dropped it first).
+ */
 static void decide(struct fz_inspector *ins, struct fz_flow *f, struct fz_inspect_result *res,
 		   bool block, const char *reason)
 {
 	const struct fz_nfq_cfg *cfg = ins->cfg;
 
 	res->decided_now = true;
-	f->user |= FLOW_REPORTED;
-	f->proto = (uint8_t)res->proto;
+	if (f) {
+		f->user |= FLOW_REPORTED;
+		f->proto = (uint8_t)res->proto;
+	}
 	if (!block) {
 		res->verdict = FZ_NV_ACCEPT;
 		res->action = FZ_NA_NONE;
 		ins->st.accepted++;
-		if (ins->live)
+		if (!f)
+			fz_flowtab_note(ins->flows, &res->pkt, ins->now_ms, FZ_NV_ACCEPT,
+					(uint8_t)res->proto);
+		else if (ins->live)
 			fz_flow_decide_forget(ins->flows, f, &res->pkt, FZ_NV_ACCEPT);
 		else
 			fz_flow_decide(ins->flows, f, FZ_NV_ACCEPT);
@@ -212,7 +233,8 @@ static void decide(struct fz_inspector *ins, struct fz_flow *f, struct fz_inspec
 	} else {
 		res->action = FZ_NA_DROP;
 	}
-	fz_flow_decide(ins->flows, f, FZ_NV_BLOCK);
+	if (f)
+		fz_flow_decide(ins->flows, f, FZ_NV_BLOCK);
 }
 
 /* Are ClientHellos with ECH toward this outer name to be blocked? */
@@ -602,6 +624,58 @@ static void udp_quic(struct fz_inspector *ins, const struct fz_blmap *m, struct 
 	decide(ins, f, res, ip_listed(m, res), "ip");
 }
 
+/*
+ * Live: the first datagram of a flow not in the table, a QUIC Initial
+ * (see struct fz_inspector's qfirst). The same outcomes as udp_quic on a
+ * new flow.
+ */
+static void quic_first(struct fz_inspector *ins, const struct fz_blmap *m,
+		       struct fz_inspect_result *res)
+{
+	struct fz_quic_state *qs = &ins->qfirst;
+	struct fz_tls_hello h;
+	enum fz_dpi_status st;
+	struct fz_flow *f = NULL;
+	bool from_client;
+
+	res->proto = FZ_PROTO_QUIC;
+	fz_quic_state_reset(qs);
+	st = fz_quic_client_datagram(qs, res->pkt.payload, res->pkt.payload_len, &h);
+	if (st == FZ_DPI_OK) {
+		ins->st.by_proto[FZ_PROTO_QUIC]++;
+		decide_hello(ins, m, NULL, res, &h);
+		if (res->verdict != FZ_NV_BLOCK)
+			return;
+		/* blocked: the tombstone keeps the rest of the flow from being read again */
+		f = fz_flowtab_lookup(ins->flows, &res->pkt, ins->now_ms, true, &from_client);
+		if (f) {
+			f->user |= FLOW_REPORTED;
+			f->proto = (uint8_t)res->proto;
+			fz_flow_decide(ins->flows, f, FZ_NV_BLOCK);
+		}
+		return;
+	}
+	f = fz_flowtab_lookup(ins->flows, &res->pkt, ins->now_ms, true, &from_client);
+	if (!f)
+		return; /* passed, as any packet without room for its flow */
+	switch (st) {
+	case FZ_DPI_MORE:
+		if (fz_flow_quic_adopt(ins->flows, f, qs) == 0) {
+			res->verdict = FZ_NV_PASS;
+			return;
+		}
+		ins->st.gave_up++;
+		break;
+	case FZ_DPI_NOT:
+		res->proto = FZ_PROTO_UNKNOWN;
+		break;
+	default:
+		ins->st.gave_up++;
+		break;
+	}
+	decide(ins, f, res, ip_listed(m, res), "ip");
+}
+
 /* A QUIC long header packet of a version family we know (any packet type). */
 static bool quic_long_header(const uint8_t *p, size_t len)
 {
@@ -640,6 +714,7 @@ void fz_inspect_packet(struct fz_inspector *ins, const struct fz_blmap *m, const
 	struct fz_flow *f;
 	bool from_client;
 	uint8_t verdict, proto;
+	uint32_t version;
 
 	res->verdict = FZ_NV_PASS;
 	res->action = FZ_NA_NONE;
@@ -652,6 +727,7 @@ void fz_inspect_packet(struct fz_inspector *ins, const struct fz_blmap *m, const
 	res->n_inject = 0;
 	ins->st.packets++;
 	ins->live = !capture;
+	ins->now_ms = now_ms;
 
 	res->pkt_err = fz_pkt_parse(p, len, capture, &res->pkt);
 	if (res->pkt_err < 0) {
@@ -675,6 +751,11 @@ void fz_inspect_packet(struct fz_inspector *ins, const struct fz_blmap *m, const
 		/* A server's packet before any of its client's: the client's makes the flow. */
 		ins->st.passed++;
 		return;
+	}
+	if (!f && ins->live && res->pkt.proto == IPPROTO_UDP &&
+	    fz_quic_is_initial(res->pkt.payload, res->pkt.payload_len, &version)) {
+		quic_first(ins, m, res);
+		goto out;
 	}
 	if (!f)
 		f = fz_flowtab_lookup(ins->flows, &res->pkt, now_ms, true, &from_client);
@@ -700,7 +781,6 @@ void fz_inspect_packet(struct fz_inspector *ins, const struct fz_blmap *m, const
 	if (res->pkt.proto == IPPROTO_TCP) {
 		tcp_packet(ins, m, f, res);
 	} else {
-		uint32_t version;
 		struct fz_tls_hello h;
 		if (f->quic ||
 		    fz_quic_is_initial(res->pkt.payload, res->pkt.payload_len, &version)) {
@@ -720,6 +800,7 @@ void fz_inspect_packet(struct fz_inspector *ins, const struct fz_blmap *m, const
 			decide(ins, f, res, ip_listed(m, res), "ip");
 		}
 	}
+out:
 	if (res->verdict == FZ_NV_PASS)
 		ins->st.passed++;
 	if (res->action == FZ_NA_ICMP)

@@ -684,6 +684,15 @@ void fz_quic_state_free(struct fz_quic_state *st)
 	fz_reasm_free(&st->crypto);
 }
 
+void fz_quic_state_reset(struct fz_quic_state *st)
+{
+	st->version = 0;
+	st->dcid_len = 0;
+	st->have_keys = false;
+	st->initials = 0;
+	fz_reasm_reset(&st->crypto);
+}
+
 /*
  * Open one Initial: with the flow's keys, else with the keys of the
  * packet's own DCID (which the flow keeps when they work: after a Retry

@@ -57,6 +57,8 @@ struct fz_quic_state {
 
 void fz_quic_state_init(struct fz_quic_state *st);
 void fz_quic_state_free(struct fz_quic_state *st);
+/* Empty again for a new flow, the stream's buffer kept for reuse (no allocation). */
+void fz_quic_state_reset(struct fz_quic_state *st);
 
 /*
  * One UDP datagram from the client. Every coalesced long-header packet is

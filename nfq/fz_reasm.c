@@ -29,6 +29,11 @@ void fz_reasm_free(struct fz_reasm *r)
 	r->n_ranges = 0;
 }
 
+void fz_reasm_reset(struct fz_reasm *r)
+{
+	r->n_ranges = 0;
+}
+
 /* Make room for offsets [0, need); need <= cap. */
 static int reasm_grow(struct fz_reasm *r, uint32_t need)
 {

@@ -28,6 +28,8 @@ struct fz_reasm {
 /* An empty stream holding offsets [0, cap). cap <= 1 MiB. No allocation. */
 void fz_reasm_init(struct fz_reasm *r, uint32_t cap);
 void fz_reasm_free(struct fz_reasm *r);
+/* Empty again, the buffer kept (its old bytes are never read: only held ranges are). */
+void fz_reasm_reset(struct fz_reasm *r);
 
 /*
  * Add `n` bytes at stream offset `off` (bytes at or past cap are dropped).

@@ -543,6 +543,122 @@ static void test_quic(void)
 	CHECK_INT(r->proto, FZ_PROTO_UNKNOWN);
 }
 
+/* A CRYPTO frame (type 6) of n bytes of d at offset off into f; its length. */
+static size_t crypto_frame(uint8_t *f, size_t off, const uint8_t *d, size_t n)
+{
+	f[0] = 6;
+	f[1] = (uint8_t)(0x40 | (off >> 8));
+	f[2] = (uint8_t)off;
+	f[3] = (uint8_t)(0x40 | (n >> 8));
+	f[4] = (uint8_t)n;
+	memcpy(f + 5, d, n);
+	return n + 5;
+}
+
+/*
+ * Live, a new flow's first QUIC datagram is read outside the flow table:
+ * accepted on it, the flow never takes an entry (only the note that
+ * answers its queued packets); blocked, it keeps a tombstone; a
+ * ClientHello over two Initials keeps the first one's CRYPTO bytes (the
+ * state moves into a new flow), so the second decides; with no room for
+ * that state the flow is decided by its address.
+ */
+static void test_quic_first(void)
+{
+	static const uint8_t dcid[8] = {0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88};
+	uint8_t ch[1024], frames[1100], dg[1500], pkt[1600], one[1600];
+	struct tuple t = {4, "10.77.1.2", "10.77.2.4", 51000, 443};
+	const struct fz_inspect_result *r;
+	struct fz_flowtab_stats fs;
+	size_t n, fl, one_len, cut;
+	int len;
+
+	fresh();
+	/* unlisted, whole: accepted, no entry; the same packet again answered by the note */
+	n = client_hello("quic-ok.test", false, ch);
+	fl = crypto_frame(frames, 0, ch, n);
+	len = fz_quic_build_initial(FZ_QUIC_V1, dcid, sizeof(dcid), NULL, 0, 0, frames, fl, 1200,
+				    dg, sizeof(dg));
+	CHECK(len >= 1200);
+	if (len < 0)
+		return;
+	one_len = udp_pkt(&t, dg, (size_t)len, one);
+	r = feed(one, one_len);
+	CHECK_INT(r->verdict, FZ_NV_ACCEPT);
+	CHECK(r->decided_now);
+	CHECK_STR(r->name, "quic-ok.test");
+	fz_flowtab_stats(fz_inspector_flows(ins), &fs);
+	CHECK_INT(fs.flows, 0);
+	CHECK_INT(fs.created, 0);
+	r = feed(one, one_len);
+	CHECK_INT(r->verdict, FZ_NV_ACCEPT);
+	CHECK(!r->decided_now);
+	CHECK_INT(r->proto, FZ_PROTO_QUIC);
+
+	/* listed, whole: blocked with its ICMP, a tombstone; the next packet blocked by it */
+	t.sport = 51001;
+	n = client_hello("quic-fraud.test", false, ch);
+	fl = crypto_frame(frames, 0, ch, n);
+	len = fz_quic_build_initial(FZ_QUIC_V1, dcid, sizeof(dcid), NULL, 0, 0, frames, fl, 1200,
+				    dg, sizeof(dg));
+	one_len = udp_pkt(&t, dg, (size_t)len, one);
+	r = feed(one, one_len);
+	CHECK_INT(r->verdict, FZ_NV_BLOCK);
+	CHECK_INT(r->action, FZ_NA_ICMP);
+	CHECK_INT(r->n_inject, 1);
+	fz_flowtab_stats(fz_inspector_flows(ins), &fs);
+	CHECK_INT(fs.flows, 1);
+	r = feed(one, one_len);
+	CHECK_INT(r->verdict, FZ_NV_BLOCK);
+	CHECK(!r->decided_now);
+
+	/* listed, over two Initials: the first passes (its bytes kept), the second blocks */
+	for (int listed = 1; listed >= 0; listed--) {
+		t.sport = (uint16_t)(51002 + listed);
+		n = client_hello(listed ? "quic-fraud.test" : "quic-ok.test", false, ch);
+		cut =
+		    n /
+		    2; /* the SNI lies in the first half: lost, the second alone decides nothing */
+		fl = crypto_frame(frames, 0, ch, cut);
+		len = fz_quic_build_initial(FZ_QUIC_V1, dcid, sizeof(dcid), NULL, 0, 0, frames, fl,
+					    1200, dg, sizeof(dg));
+		r = feed(pkt, udp_pkt(&t, dg, (size_t)len, pkt));
+		CHECK_INT(r->verdict, FZ_NV_PASS);
+		CHECK_INT(r->proto, FZ_PROTO_QUIC);
+		fl = crypto_frame(frames, cut, ch + cut, n - cut);
+		len = fz_quic_build_initial(FZ_QUIC_V1, dcid, sizeof(dcid), NULL, 0, 1, frames, fl,
+					    1200, dg, sizeof(dg));
+		r = feed(pkt, udp_pkt(&t, dg, (size_t)len, pkt));
+		CHECK_INT(r->verdict, listed ? FZ_NV_BLOCK : FZ_NV_ACCEPT);
+		CHECK_STR(r->name, listed ? "quic-fraud.test" : "quic-ok.test");
+	}
+	fz_flowtab_stats(fz_inspector_flows(ins), &fs);
+	CHECK_INT(fs.flows, 2); /* the two tombstones */
+	CHECK_INT(fs.bytes, 0);
+
+	/* no room for the first Initial's state: decided by the address (unlisted: accepted) */
+	{
+		struct fz_nfq_cfg small = cfg;
+		struct fz_inspect_stats st;
+
+		small.max_memory = 4096;
+		fz_inspector_free(ins);
+		CHECK(fz_inspector_new(&small, &ins) == 0);
+		t.sport = 51004;
+		fl = crypto_frame(frames, 0, ch, cut);
+		len = fz_quic_build_initial(FZ_QUIC_V1, dcid, sizeof(dcid), NULL, 0, 0, frames, fl,
+					    1200, dg, sizeof(dg));
+		r = feed(pkt, udp_pkt(&t, dg, (size_t)len, pkt));
+		CHECK_INT(r->verdict, FZ_NV_ACCEPT);
+		CHECK_STR(r->reason ? r->reason : "", "");
+		fz_inspector_stats(ins, &st);
+		CHECK_INT(st.gave_up, 1);
+		fz_flowtab_stats(fz_inspector_flows(ins), &fs);
+		CHECK_INT(fs.mem_refused, 1);
+		CHECK_INT(fs.flows, 0);
+	}
+}
+
 static void test_policy(void)
 {
 	uint8_t rec[1024], pkt[2048];
@@ -656,6 +772,8 @@ int main(void)
 	test_http();
 	test_dns();
 	test_quic();
+	test_quic_first();
+	fresh();
 	test_policy();
 	fz_inspector_free(ins);
 	fz_blocklist_close(bl);
