@@ -98,11 +98,26 @@ static inline uint64_t load64(const uint8_t *p)
 	return v;
 }
 
+/*
+ * memcmp(a, b, 16)'s order (bytes as big-endian numbers), inline: the
+ * library call was a tenth of a new flow's lookup.
+ */
+static inline int addr_cmp(const uint8_t *a, const uint8_t *b)
+{
+	uint64_t x = __builtin_bswap64(load64(a)), y = __builtin_bswap64(load64(b));
+
+	if (x == y) {
+		x = __builtin_bswap64(load64(a + 8));
+		y = __builtin_bswap64(load64(b + 8));
+	}
+	return (x > y) - (x < y);
+}
+
 /* The keyed hash of a tuple, the same for both directions. */
 static uint64_t tuple_hash(const struct fz_hkey *k, uint8_t family, uint8_t proto, const uint8_t *a,
 			   uint16_t ap, const uint8_t *b, uint16_t bp)
 {
-	int c = memcmp(a, b, 16);
+	int c = addr_cmp(a, b);
 	const uint8_t *lo = a, *hi = b;
 	uint16_t lop = ap, hip = bp;
 	uint64_t h;
