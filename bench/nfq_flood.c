@@ -14,7 +14,8 @@
  * A pool of --pool distinct payloads is made first; the flood cycles over
  * it. Flows differ by source address (--src and the --srcs - 1 after it)
  * and source port (1024..65023): --srcs * 64000 tuples before one repeats.
- * Runs --seconds, or until SIGINT/SIGTERM; prints on stdout
+ * Runs --seconds, or until --count packets are sent, or until
+ * SIGINT/SIGTERM; prints on stdout
  *   sent N seconds S pps X errors E
  *
  * --inspect BLOCKLIST sends nothing: the same packets go straight to
@@ -25,8 +26,8 @@
  * with S the thread's CPU time.
  *
  * Usage: nfq_flood --kind dns|quic|tls --src ADDR --dst ADDR [--srcs N]
- *                  [--port P] [--seconds S] [--pps RATE] [--pool N]
- *                  [--sni NAME] [--seed N] [--inspect BLOCKLIST]
+ *                  [--port P] [--seconds S] [--count N] [--pps RATE]
+ *                  [--pool N] [--sni NAME] [--seed N] [--inspect BLOCKLIST]
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -361,7 +362,7 @@ static void usage(const char *argv0)
 {
 	fprintf(stderr,
 		"usage: %s --kind dns|quic|tls --src ADDR --dst ADDR [--srcs N] [--port P]\n"
-		"       [--seconds S] [--pps RATE] [--pool N] [--sni NAME] [--seed N]\n"
+		"       [--seconds S] [--count N] [--pps RATE] [--pool N] [--sni NAME] [--seed N]\n"
 		"       [--inspect BLOCKLIST|-]\n",
 		argv0);
 }
@@ -370,7 +371,7 @@ int main(int argc, char **argv)
 {
 	const char *kind = NULL, *src = NULL, *dst = NULL, *sni = "www.quic-unlisted.example";
 	const char *inspect = NULL;
-	unsigned long srcs = 200, port = 0, pool_n = 16384;
+	unsigned long srcs = 200, port = 0, pool_n = 16384, count = 0;
 	double seconds = 5, pps = 0;
 	struct in_addr a_src, a_dst;
 	struct sockaddr_in to;
@@ -397,6 +398,8 @@ int main(int argc, char **argv)
 			port = strtoul(v, NULL, 10);
 		else if (!strcmp(o, "--seconds"))
 			seconds = strtod(v, NULL);
+		else if (!strcmp(o, "--count"))
+			count = strtoul(v, NULL, 10);
 		else if (!strcmp(o, "--pps"))
 			pps = strtod(v, NULL);
 		else if (!strcmp(o, "--pool"))
@@ -496,8 +499,11 @@ int main(int argc, char **argv)
 	uint64_t k = 0, sent = 0, errors = 0;
 	double t0 = now_s(), t_end = t0 + seconds, t = t0;
 
-	while (!stop && t < t_end) {
-		for (int b = 0; b < BATCH; b++, k++) {
+	while (!stop && t < t_end && (!count || sent < count)) {
+		/* the last batch of --count may be short */
+		int want = count && count - sent < BATCH ? (int)(count - sent) : BATCH;
+
+		for (int b = 0; b < want; b++, k++) {
 			const struct payload *pl = &pool[k % pool_n];
 			uint32_t saddr = base + (uint32_t)(k % srcs);
 			uint16_t sport = (uint16_t)(PORT_MIN + (k / srcs) % N_PORTS);
@@ -560,8 +566,8 @@ int main(int argc, char **argv)
 			msg[b].msg_hdr.msg_iovlen = 2;
 		}
 		int done = 0;
-		while (done < BATCH && !stop) {
-			int n = sendmmsg(fd, msg + done, (unsigned)(BATCH - done), 0);
+		while (done < want && !stop) {
+			int n = sendmmsg(fd, msg + done, (unsigned)(want - done), 0);
 
 			if (n < 0) {
 				if (errno == EINTR)
