@@ -426,10 +426,12 @@ prog_cpu_ns()
 { # CPU time of all the program's threads so far, ns (schedstat: exact, not ticks)
 	cat "/proc/$PROG_PID"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f", s }'
 }
-metric_packets()
-{ # the sum of fangzha_nfq_packets_total over its labels, or nothing
+metric_pv()
+{ # "P V": fangzha_nfq_packets_total and fangzha_nfq_verdict_messages_total, or nothing
 	nz_g curl -s --max-time 2 "http://127.0.0.1:$MPORT/metrics" 2>/dev/null |
-		awk '$1 ~ /^fangzha_nfq_packets_total($|\{)/ { s += $NF; n++ } END { if (n) printf "%.0f", s }'
+		awk '$1 == "fangzha_nfq_packets_total" { p = $NF; n++ }
+			$1 == "fangzha_nfq_verdict_messages_total" { v = $NF; n++ }
+			END { if (n == 2) printf "%.0f %.0f", p, v }'
 }
 # queue_verdicts: packets queue 0 has had verdicts for so far: id_sequence
 # less those still waiting and those the socket did not take
@@ -521,7 +523,7 @@ flood_run()
 	sleep 1
 	v0=$(queue_verdicts)
 	c0=$(prog_cpu_ns)
-	[ "$prog" = nfq ] && m0=$(metric_packets)
+	[ "$prog" = nfq ] && m0=$(metric_pv)
 	t0=$(date +%s.%N)
 	if [ -n "${FZ_PERF:-}" ]; then
 		# FZ_PERF=1: a call-graph profile of CPU 0 (the program's CPU) over the window;
@@ -534,7 +536,7 @@ flood_run()
 	fi
 	v1=$(queue_verdicts)
 	c1=$(prog_cpu_ns)
-	[ "$prog" = nfq ] && m1=$(metric_packets)
+	[ "$prog" = nfq ] && m1=$(metric_pv)
 	t1=$(date +%s.%N)
 	wait "$fpid"
 	out=$(cat "$T/flood-$prog-$kind-$r.out")
@@ -542,12 +544,17 @@ flood_run()
 	vps=$(awk -v a="$v0" -v b="$v1" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f", (b - a) / (t1 - t0) }')
 	cpu=$(awk -v a="$c0" -v b="$c1" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.1f", (b - a) / 1e9 / (t1 - t0) * 100 }')
 	mps=-
+	local batch=
 	if [ -n "${m0:-}" ] && [ -n "${m1:-}" ]; then
-		mps=$(awk -v a="$m0" -v b="$m1" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f", (b - a) / (t1 - t0) }')
+		# packets per second by its counter, and packets per verdict message: the
+		# mean batch (one message per run of like verdicts in a receive batch)
+		read -r mps batch <<<"$(awk -v a="$m0" -v b="$m1" -v t0="$t0" -v t1="$t1" 'BEGIN {
+			split(a, x, " "); split(b, y, " ")
+			printf "%.0f %.1f", (y[1] - x[1]) / (t1 - t0), (y[2] > x[2] ? (y[1] - x[1]) / (y[2] - x[2]) : 0) }')"
 	fi
 	local sent
 	sent=$(awk '{ for (i = 1; i < NF; i++) if ($i == "pps") printf "%.0f", $(i + 1) }' <<<"$out")
-	note "flood $prog $kind #$r: $vps verdicts/s at ${cpu}% of CPU 0 (flood ${sent:-?} pkt/s${m1:+, metrics $mps/s})"
+	note "flood $prog $kind #$r: $vps verdicts/s at ${cpu}% of CPU 0 (flood ${sent:-?} pkt/s${m1:+, metrics $mps/s, $batch packets per verdict message})"
 	echo "$prog $kind $r $vps $cpu ${sent:--} $mps" >>"$FRES"
 }
 # With work always waiting. The live flood above cannot keep one queue
@@ -562,7 +569,8 @@ flood_run()
 #   still  the flood has stopped: the window runs until queue 0 is empty.
 # The kernel of this machine holds at most 65536 packets in one queue
 # whatever its maxlen (the rest pass fail-open), so the backlog is 50000.
-# Timed by a poll of nfnetlink_queue from CPU 1 (bash builtins only);
+# Timed by a poll of nfnetlink_queue from CPU 1 every ~0.3 ms (bash
+# builtins only);
 # verdicts from its counters, CPU time from schedstat as above.
 DRES=$T/drain
 : >"$DRES"
@@ -574,15 +582,21 @@ DRAIN_POLL='
 pid=$1 want=$2 low=$3 maxus=$4
 qread() { read -r _ _ qn _ _ _ _ qid _ </proc/net/netfilter/nfnetlink_queue || { echo "queue gone"; exit 1; }; }
 cpu() { c=0; for f in /proc/"$pid"/task/*/schedstat; do read -r x _ <"$f" && c=$((c + x)); done; }
+# naps of ~0.3 ms (a read that times out on a pipe we hold both ends of):
+# the flood keeps most of CPU 1
+exec {nap}<> <(:)
 lim=$((${EPOCHREALTIME/./} + 10000000))
 while qread; [ "$qn" -lt "$want" ]; do
 	[ "${EPOCHREALTIME/./}" -lt "$lim" ] || { echo "only $qn queued"; exit 1; }
+	read -r -t 0.0002 -u "$nap"
 done
-cpu; c0=$c; v0=$((qid - qn)); t0=${EPOCHREALTIME/./}
+cpu; c0=$c; v0=$((qid - qn)); q0=$qn; t0=${EPOCHREALTIME/./}
 kill -CONT "$pid" || exit 1
-while qread; [ "$qn" -gt "$low" ] && [ $((${EPOCHREALTIME/./} - t0)) -lt "$maxus" ]; do :; done
+while qread; [ "$qn" -gt "$low" ] && [ $((${EPOCHREALTIME/./} - t0)) -lt "$maxus" ]; do
+	read -r -t 0.0002 -u "$nap"
+done
 t1=${EPOCHREALTIME/./}; cpu
-echo "$((qid - qn - v0)) $((t1 - t0)) $((c - c0)) $qn"
+echo "$((qid - qn - v0)) $((t1 - t0)) $((c - c0)) $qn $q0"
 '
 drain_run()
 { # drain_run nfq|peer KIND REP live|still: one row in $DRES (prog-kind-how rep verdicts us cpu_ns left)
@@ -615,16 +629,21 @@ drain_run()
 			$1 == "fangzha_nfq_flows_total{protocol=\"" k "\"}" { f = $2 }
 			$1 == "fangzha_nfq_unseen_packets_total" { u = $2 }
 			$1 == "fangzha_nfq_gave_up_total" { g = $2 }
-			END { printf "; its metrics: %s packets, %s %s flows read, %s unseen, %s gave up", p, f, k, u, g }')
+			$1 == "fangzha_nfq_verdict_messages_total" { m = $2 }
+			END { printf "; its metrics: %s packets, %s %s flows read, %s unseen, %s gave up, %.1f packets per verdict message",
+				p, f, k, u, g, (m > 0 ? p / m : 0) }')
 	fi
 	stop_prog
-	local v us c left
-	read -r v us c left <<<"$out"
-	if ! [[ "$v $us $c $left" =~ ^[0-9]+\ [0-9]+\ [0-9]+\ [0-9]+$ ]] || [ "$v" -lt 1000 ]; then
+	local v us c left q0
+	read -r v us c left q0 <<<"$out"
+	if ! [[ "$v $us $c $left $q0" =~ ^[0-9]+\ [0-9]+\ [0-9]+\ [0-9]+\ [0-9]+$ ]] || [ "$v" -lt 1000 ]; then
 		note "$how backlog, $prog $kind #$r: no measurement (${out:-no output from the poll})"
 		return 1
 	fi
-	note "$how backlog, $prog $kind #$r: $v verdicts in $us us, CPU $((c / 1000)) us, $left left waiting:" \
+	# packets queued during the window: the flood's rate while the thread drained
+	note "$how backlog, $prog $kind #$r: $q0 waiting at SIGCONT, $v verdicts in $us us" \
+		"(flood meanwhile $(awk -v a=$((v + left - q0)) -v t="$us" 'BEGIN { printf "%.0f", a / t * 1e6 }') pkt/s)," \
+		"CPU $((c / 1000)) us, $left left waiting:" \
 		"$(awk -v v="$v" -v t="$us" 'BEGIN { printf "%.0f", v / t * 1e6 }') verdicts/s$chk"
 	echo "$prog-$kind-$how $r $v $us $c $left" >>"$DRES"
 }
