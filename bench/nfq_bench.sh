@@ -426,9 +426,13 @@ prog_cpu_ns()
 { # CPU time of all the program's threads so far, ns (schedstat: exact, not ticks)
 	cat "/proc/$PROG_PID"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f", s }'
 }
+metrics_text()
+{ # fangzha-nfq's /metrics page, or nothing
+	nz_g curl -s --max-time 2 "http://127.0.0.1:$MPORT/metrics" 2>/dev/null
+}
 metric_pv()
 { # "P V": fangzha_nfq_packets_total and fangzha_nfq_verdict_messages_total, or nothing
-	nz_g curl -s --max-time 2 "http://127.0.0.1:$MPORT/metrics" 2>/dev/null |
+	metrics_text |
 		awk '$1 == "fangzha_nfq_packets_total" { p = $NF; n++ }
 			$1 == "fangzha_nfq_verdict_messages_total" { v = $NF; n++ }
 			END { if (n == 2) printf "%.0f %.0f", p, v }'
@@ -570,8 +574,8 @@ flood_run()
 # The kernel of this machine holds at most 65536 packets in one queue
 # whatever its maxlen (the rest pass fail-open), so the backlog is 50000.
 # Timed by a poll of nfnetlink_queue from CPU 1 every ~0.3 ms (bash
-# builtins only);
-# verdicts from its counters, CPU time from schedstat as above.
+# builtins only); verdicts from its counters, CPU time from schedstat as
+# above.
 DRES=$T/drain
 : >"$DRES"
 BIG_MAXLEN=1048576
@@ -624,7 +628,7 @@ drain_run()
 	if [ "$prog" = nfq ]; then
 		# every queued packet read to its name, none let through unseen: its own counters
 		sleep 0.5
-		chk=$(nz_g curl -s --max-time 2 "http://127.0.0.1:$MPORT/metrics" 2>/dev/null | awk -v k="$kind" '
+		chk=$(metrics_text | awk -v k="$kind" '
 			$1 == "fangzha_nfq_packets_total" { p = $2 }
 			$1 == "fangzha_nfq_flows_total{protocol=\"" k "\"}" { f = $2 }
 			$1 == "fangzha_nfq_unseen_packets_total" { u = $2 }
